@@ -1,0 +1,28 @@
+package io.stanchion.store;
+
+import java.util.Collection;
+
+/**
+ * All channel logs of one server. Opening an implementation recovers every channel found in its storage.
+ *
+ * <p>Threading: {@link #channel(String)} and {@link #close()} are called from the engine thread only;
+ * {@link #channels()} may be read from any thread.
+ */
+public interface MessageStore extends AutoCloseable {
+
+    /** {@code MEMORY} or {@code FILE}: the name the monitoring endpoints report. */
+    String type();
+
+    /** The log of an existing channel, or a new empty one created (on disk for a persistent store). */
+    ChannelLog channel(String name);
+
+    /** The log of an existing channel, or {@code null}. */
+    ChannelLog existing(String name);
+
+    /** Every channel currently in the store, recovered ones included. */
+    Collection<ChannelLog> channels();
+
+    /** Closes every log. */
+    @Override
+    void close();
+}
