@@ -1,7 +1,37 @@
 package io.stanchion;
 
+import io.stanchion.config.Flags;
+import io.stanchion.config.ServerConfig;
+
+/** Command-line entry point: {@code java -jar stanchion.jar [flags]}. */
 public final class Main {
+    private Main() {
+    }
+
     public static void main(String[] args) {
-        System.out.println(io.stanchion.protocol.pb.PubAck.newBuilder().setGuid("x").build());
+        // Before any Chronicle class loads: never let it phone home, and keep its banner quiet.
+        System.setProperty("chronicle.analytics.disable", "true");
+        System.setProperty("chronicle.announcer.disable", "true");
+        ServerConfig config;
+        try {
+            config = Flags.parse(args);
+        } catch (Flags.HelpRequested e) {
+            System.out.print(Flags.USAGE);
+            return;
+        } catch (IllegalArgumentException e) {
+            System.err.println("stanchion: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        Logging.configure(config);
+        StanchionServer server;
+        try {
+            server = StanchionServer.start(config);
+        } catch (StanchionServer.StartupException e) {
+            org.slf4j.LoggerFactory.getLogger("io.stanchion.STREAM").error("Failed to start: {}", e.getMessage());
+            System.exit(1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "stanchion-shutdown"));
     }
 }

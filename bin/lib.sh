@@ -1,0 +1,78 @@
+# shellcheck shell=bash
+# Shared helpers for bin/run, bin/test and .ci/run. Source it; do not execute it.
+#
+#   STANCHION_ROOT        the repository root (set on source)
+#   ensure_nats_server    makes sure a nats-server binary exists (installs Debian's package when it can)
+#                         and sets NATS_SERVER_BIN to it; returns 1 with a one-line message when it cannot.
+#
+# Set NATS_SERVER_BIN yourself to use a nats-server that is not on PATH nor in /usr/sbin.
+
+STANCHION_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+stanchion_log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+
+# Prints the path of a nats-server binary, or nothing.
+find_nats_server() {
+  if [[ -n "${NATS_SERVER_BIN:-}" && -x "${NATS_SERVER_BIN}" ]]; then
+    printf '%s\n' "${NATS_SERVER_BIN}"
+  elif command -v nats-server >/dev/null 2>&1; then
+    command -v nats-server
+  elif [[ -x /usr/sbin/nats-server ]]; then
+    printf '%s\n' /usr/sbin/nats-server
+  fi
+}
+
+# Runs apt-get with the given arguments as root: directly when we are root, through `sudo -n` when
+# sudo works without a password. Returns 2 when neither is possible.
+_apt_get_as_root() {
+  if [[ "$(id -u)" -eq 0 ]]; then
+    DEBIAN_FRONTEND=noninteractive apt-get "$@"
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then
+    sudo -n env DEBIAN_FRONTEND=noninteractive apt-get "$@"
+  else
+    return 2
+  fi
+}
+
+ensure_nats_server() {
+  local bin
+  bin="$(find_nats_server)"
+  if [[ -z "$bin" ]]; then
+    if ! command -v apt-get >/dev/null 2>&1; then
+      stanchion_log "nats-server not found and apt-get is not available: install nats-server (2.9 or newer) on PATH, or set NATS_SERVER_BIN to its path."
+      return 1
+    fi
+    if [[ "$(id -u)" -ne 0 ]] && ! { command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; }; then
+      stanchion_log "nats-server not found: install it with 'sudo apt-get install nats-server' (or put a nats-server binary on PATH / set NATS_SERVER_BIN), then run this again."
+      return 1
+    fi
+    stanchion_log "nats-server not found; installing Debian package nats-server ..."
+    _apt_get_as_root -q update -o Dpkg::Use-Pty=0 >/dev/null \
+      || stanchion_log "warning: 'apt-get update' failed; trying the install with the current package lists"
+    if ! _apt_get_as_root -q -y -o Dpkg::Use-Pty=0 install --no-install-recommends nats-server >/dev/null; then
+      stanchion_log "could not install nats-server with apt-get; install it by hand (package nats-server) or set NATS_SERVER_BIN."
+      return 1
+    fi
+    bin="$(find_nats_server)"
+    if [[ -z "$bin" ]]; then
+      stanchion_log "nats-server package installed but no nats-server binary found on PATH or in /usr/sbin."
+      return 1
+    fi
+  fi
+  NATS_SERVER_BIN="$bin"
+  export NATS_SERVER_BIN
+  # Tests look for nats-server on PATH (or in /usr/sbin): make sure the one we found is the one they see.
+  case ":$PATH:" in
+    *":$(dirname "$bin"):"*) ;;
+    *) PATH="$(dirname "$bin"):$PATH"; export PATH ;;
+  esac
+}
+
+# Fails with a clear message when a required command is missing.
+require_command() {
+  local cmd="$1" hint="$2"
+  if ! command -v "$cmd" >/dev/null 2>&1; then
+    stanchion_log "'$cmd' not found: $hint"
+    return 1
+  fi
+}

@@ -1,0 +1,28 @@
+package io.stanchion.store.chronicle;
+
+import io.stanchion.store.ChannelLog;
+
+/** Test-only window on package-private state of the Chronicle store. */
+public final class ChronicleTestAccess {
+
+    private ChronicleTestAccess() {
+    }
+
+    /** Excerpts the log has read so far (reads, timestamp probes, recovery). */
+    public static long excerptReads(ChannelLog log) {
+        return ((ChronicleChannelLog) log).excerptReads;
+    }
+
+    /** Number of non-empty cycles in the log's sequence map. */
+    public static int cycleCount(ChannelLog log) {
+        return ((ChronicleChannelLog) log).cycleCount();
+    }
+
+    public static String directoryName(String channel) {
+        return ChronicleMessageStore.directoryName(channel);
+    }
+
+    public static String channelName(String directoryName) {
+        return ChronicleMessageStore.channelName(directoryName);
+    }
+}

@@ -1,0 +1,565 @@
+package io.stanchion.store.chronicle;
+
+import io.stanchion.store.ChannelLog;
+import io.stanchion.store.StoreException;
+import io.stanchion.store.StoredMessage;
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.TailerDirection;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.wire.DocumentContext;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.text.ParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One channel = one {@link SingleChronicleQueue} in its own directory. The excerpt layout and the durability levels
+ * are described on {@link ChronicleMessageStore}.
+ *
+ * <p>State kept in memory: the {@link SequenceIndexMap} (one entry per non-empty cycle), the first/last timestamps,
+ * the cumulative byte counter, and the volatile counts. Recovery reads the first excerpt of every cycle and the last
+ * excerpt of the queue, nothing else.
+ *
+ * <p>Threading: one appender (created on the first append) and one tailer, both used by the owner thread only.
+ * Chronicle's own single-thread check is switched off on them because the store may be opened (and the log recovered)
+ * on a thread other than the engine thread that later owns the log; the SPI contract already guarantees a single user.
+ */
+final class ChronicleChannelLog implements ChannelLog {
+
+    static {
+        ChronicleSettings.apply();
+    }
+
+    /** Offsets in an excerpt. */
+    static final int SEQUENCE_OFFSET = 0;
+    static final int TIMESTAMP_OFFSET = 8;
+    static final int CUMULATIVE_OFFSET = 16;
+    static final int LENGTH_OFFSET = 24;
+    static final int HEADER_SIZE = 28;
+
+    private static final String METADATA_FILE = "metadata.cq4t";
+
+    private final String name;
+    private final Path directory;
+    private final SingleChronicleQueue queue;
+    private final RollCycle rollCycle;
+    private final SequenceIndexMap cycles = new SequenceIndexMap();
+
+    // ---- owner-thread state ----
+    private final ExcerptTailer tailer;
+    private ExcerptAppender appender;
+    /** Index the tailer reads next without a move (after a read of index i it is i + 1), or -1 when unknown. */
+    private long tailerNextIndex = -1;
+    private long firstTimestamp;
+    private long lastTimestamp;
+    private long firstCumulative;
+    private long nextCumulative;
+    private boolean closed;
+    /** Why the log refuses further use after an inconsistency found while appending, or null. */
+    private String broken;
+
+    // ---- fsync bookkeeping (owner thread) ----
+    /** Cycle of the last append made through this instance, or -1 before the first. */
+    private int appendCycle = -1;
+    /** Cycle file of {@link #appendCycle}. */
+    private File appendFile;
+    /** Cycle files appended to (or given an end-of-file marker) since the last fsync, the current one excluded. */
+    private final List<File> rolledFiles = new ArrayList<>(2);
+    /** Something was appended since the last fsync. */
+    private boolean unsynced;
+    /** A cycle file was created in {@link #directory} since the last fsync (directory entry + metadata file). */
+    private boolean directoryDirty;
+    /** The channel directory itself is new: the root directory's entry is not yet synced. */
+    private boolean parentDirty;
+    private FileChannel syncChannel;
+    private File syncChannelFile;
+
+    /** Excerpts read (each {@code read} and each timestamp probe of {@code sequenceAtOrAfter}); for tests. */
+    long excerptReads;
+
+    // ---- readable from any thread ----
+    private volatile long firstSequence = 1;
+    private volatile long lastSequence;
+    private volatile long byteCount;
+
+    /**
+     * Recovers the log from {@code queue}'s existing content (nothing when it is new).
+     *
+     * @param created the channel directory was just created by this process
+     */
+    ChronicleChannelLog(String name, Path directory, SingleChronicleQueue queue, boolean created) {
+        this.name = name;
+        this.directory = directory;
+        this.queue = queue;
+        this.rollCycle = queue.rollCycle();
+        this.parentDirty = created;
+        this.directoryDirty = created;
+        this.tailer = queue.createTailer();
+        tailer.singleThreadedCheckDisabled(true);
+        try {
+            recover();
+        } catch (RuntimeException e) {
+            closeQuietly();
+            if (e instanceof StoreException) {
+                throw e;
+            }
+            throw new StoreException("channel " + name + ": cannot recover " + directory + ": " + e, e);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Recovery
+
+    private void recover() {
+        int cycle = queue.firstCycle();
+        int lastCycle = queue.lastCycle();
+        if (cycle > lastCycle) {
+            return; // no cycle file: a new channel
+        }
+        // 1. The first excerpt of every non-empty cycle: (first sequence, first index).
+        long firstSeq = 0;
+        long previousCycleEnd = -1; // expected first sequence of the next cycle, from the previous cycle's count
+        while (cycle >= 0) {
+            int found = -1;
+            long firstIndexInCycle = -1;
+            if (tailer.moveToCycle(cycle)) {
+                try (DocumentContext dc = tailer.readingDocument()) {
+                    if (dc.isPresent()) {
+                        long index = dc.index();
+                        found = rollCycle.toCycle(index);
+                        if (cycles.isEmpty() || rollCycle.toCycle(cycles.lastFirstIndex()) != found) {
+                            Bytes<?> bytes = dc.wire().bytes();
+                            checkExcerptSize(bytes, -1, index);
+                            long start = bytes.readPosition();
+                            long seq = bytes.readLong(start + SEQUENCE_OFFSET);
+                            if (cycles.isEmpty()) {
+                                firstSeq = seq;
+                                firstTimestamp = bytes.readLong(start + TIMESTAMP_OFFSET);
+                                firstCumulative = bytes.readLong(start + CUMULATIVE_OFFSET);
+                            } else if (seq != previousCycleEnd) {
+                                throw corrupt("cycle " + found + " starts at sequence " + seq + ", expected "
+                                        + previousCycleEnd + " (the previous cycle's first sequence + its count)");
+                            }
+                            cycles.add(seq, index);
+                            excerptReads++;
+                            firstIndexInCycle = index;
+                        }
+                    }
+                }
+            }
+            if (firstIndexInCycle >= 0) {
+                // Count from the cycle's own index (no excerpt read); checks that no sequence is missing at the roll.
+                long inCycle = tailer.excerptsInCycle(found) - rollCycle.toSequenceNumber(firstIndexInCycle);
+                previousCycleEnd = cycles.sequenceOf(firstIndexInCycle) + inCycle;
+            }
+            if (found > cycle) {
+                cycle = found; // cycle was empty; the read went on to the next non-empty one
+            }
+            if (cycle >= lastCycle) {
+                break;
+            }
+            try {
+                cycle = queue.nextCycle(cycle, TailerDirection.FORWARD);
+            } catch (ParseException e) {
+                throw corrupt("unreadable cycle file name after cycle " + cycle + ": " + e.getMessage());
+            }
+        }
+        if (cycles.isEmpty()) {
+            return; // only empty cycle files
+        }
+        // 2. The last excerpt: last sequence, last timestamp, cumulative bytes.
+        long lastIndex = queue.lastIndex();
+        if (lastIndex < cycles.firstIndexAt(0) || !tailer.moveToIndex(lastIndex)) {
+            throw corrupt("cannot read the last excerpt (index 0x" + Long.toHexString(lastIndex) + ")");
+        }
+        long lastSeq;
+        try (DocumentContext dc = tailer.readingDocument()) {
+            if (!dc.isPresent() || dc.index() != lastIndex) {
+                throw corrupt("cannot read the last excerpt (index 0x" + Long.toHexString(lastIndex) + ")");
+            }
+            Bytes<?> bytes = dc.wire().bytes();
+            long expected = cycles.sequenceOf(lastIndex);
+            int length = checkExcerptSize(bytes, expected, lastIndex);
+            lastSeq = bytes.readLong(bytes.readPosition() + SEQUENCE_OFFSET);
+            if (lastSeq != expected || lastSeq != previousCycleEnd - 1) {
+                throw corrupt("last excerpt holds sequence " + lastSeq + ", the cycle map expects " + expected
+                        + " and the cycle count " + (previousCycleEnd - 1));
+            }
+            lastTimestamp = bytes.readLong(bytes.readPosition() + TIMESTAMP_OFFSET);
+            nextCumulative = bytes.readLong(bytes.readPosition() + CUMULATIVE_OFFSET) + length;
+            excerptReads++;
+        }
+        tailerNextIndex = -1;
+        byteCount = nextCumulative - firstCumulative;
+        firstSequence = firstSeq;
+        lastSequence = lastSeq;
+        appendCycle = -1;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // ChannelLog
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public long append(long timestampNanos, byte[] record) {
+        Objects.requireNonNull(record, "record");
+        ensureOpen();
+        long seq = lastSequence + 1;
+        boolean empty = seq == firstSequence;
+        long ts = empty ? timestampNanos : Math.max(timestampNanos, lastTimestamp);
+        long index;
+        try {
+            ExcerptAppender app = appender();
+            DocumentContext dc = app.writingDocument();
+            try {
+                Bytes<?> bytes = dc.wire().bytes();
+                bytes.writeLong(seq);
+                bytes.writeLong(ts);
+                bytes.writeLong(nextCumulative);
+                bytes.writeInt(record.length);
+                bytes.write(record);
+            } catch (Throwable t) {
+                dc.rollbackOnClose();
+                throw t;
+            } finally {
+                dc.close();
+            }
+            index = app.lastIndexAppended();
+            int cycle = rollCycle.toCycle(index);
+            if (cycle != appendCycle) {
+                try {
+                    onNewAppendCycle(app, cycle, seq, index);
+                } catch (RuntimeException e) {
+                    // The excerpt is in the queue but the log's state cannot follow it: refuse any further use
+                    // rather than hand out this sequence again.
+                    broken = e.toString();
+                    throw e;
+                }
+            }
+        } catch (StoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new StoreException("channel " + name + ": cannot append sequence " + seq + " (" + record.length
+                    + " bytes): " + e, e);
+        }
+        unsynced = true;
+        if (empty) {
+            firstTimestamp = ts;
+            firstCumulative = nextCumulative;
+        }
+        lastTimestamp = ts;
+        nextCumulative += record.length;
+        byteCount = nextCumulative - firstCumulative;
+        lastSequence = seq;
+        return seq;
+    }
+
+    private void onNewAppendCycle(ExcerptAppender app, int cycle, long seq, long index) {
+        if (cycles.isEmpty() || rollCycle.toCycle(cycles.lastFirstIndex()) != cycle) {
+            if (rollCycle.toSequenceNumber(index) != 0 && !cycles.isEmpty()) {
+                // Another writer used this queue: our map would be wrong from here on.
+                throw corrupt("sequence " + seq + " opened cycle " + cycle + " at index 0x" + Long.toHexString(index));
+            }
+            cycles.add(seq, index);
+            directoryDirty = true; // Chronicle created a cycle file (and updated its metadata file)
+        }
+        if (appendFile != null) {
+            rolledFiles.add(appendFile); // our last bytes there, and the end-of-file marker the roll wrote
+        }
+        appendFile = app.currentFile();
+        appendCycle = cycle;
+    }
+
+    private ExcerptAppender appender() {
+        ExcerptAppender app = appender;
+        if (app == null) {
+            app = queue.createAppender();
+            app.singleThreadedCheckDisabled(true);
+            appender = app;
+        }
+        return app;
+    }
+
+    @Override
+    public StoredMessage read(long sequence) {
+        ensureOpen();
+        if (sequence < firstSequence || sequence > lastSequence) {
+            return null;
+        }
+        try (DocumentContext dc = openExcerpt(sequence)) {
+            Bytes<?> bytes = dc.wire().bytes();
+            long start = bytes.readPosition();
+            int length = checkExcerptSize(bytes, sequence, dc.index());
+            long ts = bytes.readLong(start + TIMESTAMP_OFFSET);
+            byte[] record = new byte[length];
+            bytes.read(start + HEADER_SIZE, record, 0, length);
+            return new StoredMessage(sequence, ts, record);
+        } catch (StoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new StoreException("channel " + name + ": cannot read sequence " + sequence + ": " + e, e);
+        }
+    }
+
+    /** Timestamp of a stored sequence (one excerpt read). */
+    private long timestampAt(long sequence) {
+        try (DocumentContext dc = openExcerpt(sequence)) {
+            Bytes<?> bytes = dc.wire().bytes();
+            return bytes.readLong(bytes.readPosition() + TIMESTAMP_OFFSET);
+        } catch (StoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new StoreException("channel " + name + ": cannot read sequence " + sequence + ": " + e, e);
+        }
+    }
+
+    /**
+     * A reading context on the excerpt of {@code sequence} (which must be stored), its sequence field verified.
+     * Sequential reads skip the index lookup: the tailer is already on the next excerpt.
+     */
+    private DocumentContext openExcerpt(long sequence) {
+        long index = cycles.indexOf(sequence);
+        boolean moved = false;
+        if (index != tailerNextIndex) {
+            moveTo(index, sequence);
+            moved = true;
+        }
+        DocumentContext dc = tailer.readingDocument();
+        if (!dc.isPresent() || dc.index() != index) {
+            dc.close();
+            if (moved) {
+                tailerNextIndex = -1;
+                throw corrupt("sequence " + sequence + " should be at index 0x" + Long.toHexString(index)
+                        + " but no excerpt is there");
+            }
+            moveTo(index, sequence);
+            dc = tailer.readingDocument();
+            if (!dc.isPresent() || dc.index() != index) {
+                dc.close();
+                tailerNextIndex = -1;
+                throw corrupt("sequence " + sequence + " should be at index 0x" + Long.toHexString(index)
+                        + " but no excerpt is there");
+            }
+        }
+        excerptReads++;
+        tailerNextIndex = index + 1;
+        Bytes<?> bytes = dc.wire().bytes();
+        if (bytes.readRemaining() < HEADER_SIZE
+                || bytes.readLong(bytes.readPosition() + SEQUENCE_OFFSET) != sequence) {
+            long found = bytes.readRemaining() < 8 ? -1 : bytes.readLong(bytes.readPosition() + SEQUENCE_OFFSET);
+            dc.close();
+            throw corrupt("index 0x" + Long.toHexString(index) + " holds sequence " + found + ", expected "
+                    + sequence);
+        }
+        return dc;
+    }
+
+    private void moveTo(long index, long sequence) {
+        if (!tailer.moveToIndex(index)) {
+            tailerNextIndex = -1;
+            throw corrupt("sequence " + sequence + " should be at index 0x" + Long.toHexString(index)
+                    + " but the queue has no such index");
+        }
+    }
+
+    /** Checks the excerpt is large enough for its header and record; returns the record length. */
+    private int checkExcerptSize(Bytes<?> bytes, long sequence, long index) {
+        long remaining = bytes.readRemaining();
+        if (remaining < HEADER_SIZE) {
+            throw corrupt("excerpt at index 0x" + Long.toHexString(index) + " is " + remaining
+                    + " bytes, shorter than the " + HEADER_SIZE + "-byte header");
+        }
+        int length = bytes.readInt(bytes.readPosition() + LENGTH_OFFSET);
+        if (length < 0 || length > remaining - HEADER_SIZE) {
+            throw corrupt("excerpt at index 0x" + Long.toHexString(index)
+                    + (sequence > 0 ? " (sequence " + sequence + ")" : "") + " declares a " + length
+                    + "-byte record in " + (remaining - HEADER_SIZE) + " bytes");
+        }
+        return length;
+    }
+
+    @Override
+    public long firstSequence() {
+        return firstSequence;
+    }
+
+    @Override
+    public long lastSequence() {
+        return lastSequence;
+    }
+
+    @Override
+    public long messageCount() {
+        long last = lastSequence;
+        return Math.max(0, last - firstSequence + 1);
+    }
+
+    @Override
+    public long byteCount() {
+        return byteCount;
+    }
+
+    @Override
+    public long sequenceAtOrAfter(long timestampNanos) {
+        ensureOpen();
+        long first = firstSequence;
+        long last = lastSequence;
+        if (last < first || timestampNanos > lastTimestamp) {
+            return last + 1;
+        }
+        if (timestampNanos <= firstTimestamp) {
+            return first;
+        }
+        // ts(first) < t <= ts(last): the answer is in (first, last]. Lower bound, O(log n) excerpt reads.
+        long lo = first + 1;
+        long hi = last;
+        while (lo < hi) {
+            long mid = (lo + hi) >>> 1;
+            if (timestampAt(mid) < timestampNanos) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    @Override
+    public void flush(boolean fsync) {
+        ensureOpen();
+        // Level 1 needs nothing: the excerpt was written into the shared memory mapping and its header completed
+        // when its DocumentContext closed, inside append().
+        if (!fsync) {
+            return;
+        }
+        try {
+            for (File f : rolledFiles) {
+                fsyncFile(f.toPath());
+            }
+            rolledFiles.clear();
+            if (unsynced && appendFile != null) {
+                if (!appendFile.equals(syncChannelFile)) {
+                    closeSyncChannel();
+                    syncChannel = FileChannel.open(appendFile.toPath(), StandardOpenOption.WRITE);
+                    syncChannelFile = appendFile;
+                }
+                syncChannel.force(false);
+            }
+            unsynced = false;
+            if (directoryDirty) {
+                Path metadata = directory.resolve(METADATA_FILE);
+                if (metadata.toFile().isFile()) {
+                    fsyncFile(metadata);
+                }
+                fsyncDirectory(directory);
+                directoryDirty = false;
+            }
+            if (parentDirty) {
+                fsyncDirectory(directory.getParent());
+                parentDirty = false;
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new StoreException("channel " + name + ": fsync failed in " + directory + ": " + e, e);
+        }
+    }
+
+    private static void fsyncFile(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(false);
+        }
+    }
+
+    /** Makes the directory's entries (new files) durable. Works on Linux; other systems may refuse. */
+    private static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    private void closeSyncChannel() {
+        if (syncChannel != null) {
+            try {
+                syncChannel.close();
+            } catch (IOException ignored) {
+                // only used for force(); nothing buffered
+            }
+            syncChannel = null;
+            syncChannelFile = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        closeQuietly();
+    }
+
+    private void closeQuietly() {
+        closeSyncChannel();
+        RuntimeException failure = null;
+        for (AutoCloseable c : new AutoCloseable[]{appender, tailer, queue}) {
+            if (c == null) {
+                continue;
+            }
+            try {
+                c.close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = new StoreException("channel " + name + ": close failed: " + e, e);
+                }
+            }
+        }
+        appender = null;
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+
+    Path directory() {
+        return directory;
+    }
+
+    SingleChronicleQueue queue() {
+        return queue;
+    }
+
+    int cycleCount() {
+        return cycles.size();
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new StoreException("channel " + name + " is closed");
+        }
+        if (broken != null) {
+            throw new StoreException("channel " + name + " is unusable after an earlier failure: " + broken);
+        }
+    }
+
+    private StoreException corrupt(String what) {
+        return new StoreException("channel " + name + " in " + directory + " is corrupt: " + what);
+    }
+
+    @Override
+    public String toString() {
+        return "ChronicleChannelLog[" + name + ", " + firstSequence + ".." + lastSequence + ", " + directory + "]";
+    }
+}

@@ -1,0 +1,453 @@
+package io.stanchion.store.chronicle;
+
+import io.stanchion.store.ChannelLog;
+import io.stanchion.store.MessageStore;
+import io.stanchion.store.StoreException;
+import net.openhft.chronicle.bytes.SyncMode;
+import net.openhft.chronicle.core.time.TimeProvider;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.queue.rollcycles.LargeRollCycles;
+import net.openhft.chronicle.queue.rollcycles.LegacyRollCycles;
+import net.openhft.chronicle.queue.rollcycles.SparseRollCycles;
+import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A {@link MessageStore} keeping each channel in its own Chronicle Queue. Type {@code FILE}.
+ *
+ * <h2>Directory layout</h2>
+ * <pre>
+ * &lt;root&gt;/
+ *   .lock                      held (FileLock) while a store has the directory open
+ *   &lt;channel&gt;/                 one SingleChronicleQueue per channel
+ *     metadata.cq4t            Chronicle's own metadata (roll cycle, directory listing, write lock)
+ *     &lt;cycle&gt;.cq4              one file per roll cycle holding messages, e.g. 20250101L.cq4 for LARGE_DAILY
+ *   _anything/ .anything       ignored: reserved for other state (e.g. a future _state/ directory)
+ * </pre>
+ * The directory name is the channel name, except that {@code %}, {@code /}, {@code \}, control characters, and a
+ * leading {@code _} or {@code .} are written as {@code %XX} (hex of the character) so that every valid channel name,
+ * including ones starting with {@code _}, maps to a directory that recovery does not skip. At open, every directory
+ * under root whose name does not start with {@code _} or {@code .}, decodes to a channel name, and contains
+ * {@code metadata.cq4t} or a {@code *.cq4} file is recovered as a channel; anything else is ignored.
+ *
+ * <h2>Excerpt layout (the on-disk format; one message = one Chronicle data excerpt)</h2>
+ * Written as raw bytes into the excerpt (no Wire field names or type tags), little-endian (Chronicle's byte order):
+ * <pre>
+ * offset size  field
+ *      0    8  sequence          STAN sequence of the message (1, 2, 3 ... dense)
+ *      8    8  timestamp         ns since the epoch, non-decreasing along the log
+ *     16    8  cumulative        sum of the record lengths of every message before this one in the channel
+ *     24    4  length            record length in bytes (n)
+ *     28    n  record            the record bytes as given to append
+ * </pre>
+ * Chronicle adds its own 4-byte excerpt header (length + flags) in front. Because of the cumulative field, the byte
+ * count is {@code cumulative(last) + length(last) - cumulative(first)} and needs no scan at recovery.
+ *
+ * <h2>Sequence to Chronicle index</h2>
+ * Chronicle indices are dense within a roll cycle. Each log keeps one (first sequence, first index) pair per non-empty
+ * cycle ({@link SequenceIndexMap}); recovery builds it by reading the first excerpt of each cycle, and checks that each
+ * cycle's first sequence is the previous cycle's first sequence plus the previous cycle's excerpt count (from
+ * Chronicle's index, no excerpt read) and that the last excerpt holds the sequence the map predicts. A read is a
+ * binary search in that map, {@code moveToIndex}, and one excerpt read whose sequence field is verified (a mismatch
+ * throws {@link StoreException}: corruption). Sequential reads skip the {@code moveToIndex}. {@code sequenceAtOrAfter}
+ * is a binary search over sequences reading one timestamp per probe, O(log n) excerpt reads.
+ *
+ * <h2>Durability ({@link ChannelLog#flush(boolean)})</h2>
+ * <ul>
+ *   <li><b>After {@code append} returns</b> (and so after {@code flush(false)}, which does nothing more): the excerpt
+ *   was written into a shared memory mapping of the cycle file and its Chronicle header marked complete when the
+ *   write's {@code DocumentContext} closed. The bytes are in the kernel's page cache: they survive a crash or kill -9
+ *   of the JVM, and the kernel writes them to the device on its own schedule (Linux: dirty_expire, 30 s by default).
+ *   They do not survive a power loss or kernel crash before that writeback.</li>
+ *   <li><b>{@code flush(true)}</b>: {@code fdatasync} ({@code FileChannel.force(false)}) of every cycle file appended
+ *   to since the previous {@code flush(true)} (the current one and any left by a roll), then, when a cycle file or the
+ *   channel directory was created since, {@code fdatasync} of {@code metadata.cq4t} and {@code fsync} of the channel
+ *   directory (and of root for a new channel) so the new directory entries are durable too. On Linux, fsync of a file
+ *   writes back the page-cache pages dirtied through any mapping of it, so after return every message appended before
+ *   the call is on the device (as far as the device honours flushes) and survives a power loss.</li>
+ * </ul>
+ * Why not Chronicle's {@code ExcerptAppender.sync()} (checked in chronicle-queue 2026.4 / chronicle-bytes 2026.4):
+ * it calls {@code MappedBytesStore.syncUpTo(writePosition)}, which msyncs with the queue's {@code SyncMode} only from
+ * the page of the previous sync's high-water mark up to the write position of the current chunk. With the default
+ * {@code ASYNC} mode that is {@code msync(MS_ASYNC)}, a no-op on Linux; with {@code SYNC} it still skips the pages
+ * below the high-water mark that Chronicle rewrites later (the file header's write position, index arrays), the
+ * previous cycle file after a roll, and directory entries, and {@code SYNC} also makes every chunk unmap do a
+ * synchronous msync of the whole chunk on the engine thread. The queues are therefore built with
+ * {@code SyncMode.NONE} and fsync is done on the files as above.
+ *
+ * <h2>Threading</h2>
+ * {@link #channel}, {@link #existing} and {@link #close} from the engine thread; {@link #channels()} and the counts of
+ * every log from any thread (a {@link ConcurrentHashMap} and volatile fields).
+ *
+ * <h2>Chronicle settings</h2>
+ * Before the first Chronicle class initialises, unless already set: {@code chronicle.analytics.disable=true} (no
+ * usage reporting; the analytics jar is also excluded from the build), {@code chronicle.announcer.disable=true} (no
+ * banner) and {@code disable.perf.info=true} (no "Took N ms to ..." lines). Nothing in the code paths used here opens
+ * a network connection. The JVM still needs the {@code --add-exports/--add-opens} flags listed in the pom.
+ */
+public final class ChronicleMessageStore implements MessageStore {
+
+    static {
+        ChronicleSettings.apply();
+    }
+
+    public static final String TYPE = "FILE";
+    static final String LOCK_FILE = ".lock";
+    private static final String METADATA_FILE = "metadata.cq4t";
+    private static final String CYCLE_SUFFIX = ".cq4";
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+    /**
+     * Store options.
+     *
+     * @param rollCycle    Chronicle roll cycle of new channel queues (an existing queue keeps the cycle it was
+     *                     created with); default {@link LargeRollCycles#LARGE_DAILY}: one file per UTC day, up to
+     *                     2^37 messages per channel per day
+     * @param timeProvider clock Chronicle uses to pick the cycle; {@code null} for the system clock (tests use a
+     *                     settable one to roll cycles at will)
+     * @param blockSize    Chronicle block (mapping chunk) size in bytes, 0 for Chronicle's default (64 MiB on 64-bit
+     *                     JVMs); the largest excerpt is about a quarter of it
+     */
+    public record Options(RollCycle rollCycle, TimeProvider timeProvider, long blockSize) {
+
+        static {
+            ChronicleSettings.apply();
+        }
+
+        public Options {
+            Objects.requireNonNull(rollCycle, "rollCycle");
+            if (blockSize < 0) {
+                throw new IllegalArgumentException("blockSize " + blockSize + " < 0");
+            }
+        }
+
+        public static Options defaults() {
+            return new Options(LargeRollCycles.LARGE_DAILY, null, 0);
+        }
+
+        public Options withRollCycle(RollCycle cycle) {
+            return new Options(cycle, timeProvider, blockSize);
+        }
+
+        /** With the roll cycle of that enum constant name, e.g. {@code LARGE_DAILY}, {@code FAST_HOURLY}. */
+        public Options withRollCycle(String cycleName) {
+            return withRollCycle(rollCycleNamed(cycleName));
+        }
+
+        public Options withTimeProvider(TimeProvider provider) {
+            return new Options(rollCycle, provider, blockSize);
+        }
+
+        public Options withBlockSize(long size) {
+            return new Options(rollCycle, timeProvider, size);
+        }
+
+        /** The Chronicle roll cycle named {@code name} (any of Chronicle's roll-cycle enums), or a StoreException. */
+        public static RollCycle rollCycleNamed(String name) {
+            Objects.requireNonNull(name, "name");
+            List<String> known = new ArrayList<>();
+            for (RollCycle[] family : new RollCycle[][]{RollCycles.values(), LargeRollCycles.values(),
+                    SparseRollCycles.values(), LegacyRollCycles.values(), TestRollCycles.values()}) {
+                for (RollCycle c : family) {
+                    String n = ((Enum<?>) c).name();
+                    if (n.equalsIgnoreCase(name.trim())) {
+                        return c;
+                    }
+                    known.add(n);
+                }
+            }
+            throw new StoreException("unknown Chronicle roll cycle '" + name + "'; known: " + String.join(", ", known));
+        }
+    }
+
+    private final Path root;
+    private final Options options;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final ConcurrentHashMap<String, ChronicleChannelLog> channels = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    /** Opens (creating if needed) the store at {@code root} with {@link Options#defaults()}. */
+    public ChronicleMessageStore(Path root) {
+        this(root, Options.defaults());
+    }
+
+    /**
+     * Opens the store at {@code root}, creating the directory if needed, and recovers every channel in it.
+     *
+     * @throws StoreException when the directory cannot be created or written, is used by another store, or holds a
+     *                        corrupt channel
+     */
+    public ChronicleMessageStore(Path root, Options options) {
+        this.options = Objects.requireNonNull(options, "options");
+        this.root = prepareRoot(Objects.requireNonNull(root, "root"));
+        FileChannel ch = null;
+        FileLock l = null;
+        try {
+            ch = FileChannel.open(this.root.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            l = ch.tryLock();
+        } catch (IOException | OverlappingFileLockException e) {
+            l = null;
+        }
+        if (l == null) {
+            closeQuietly(ch);
+            throw new StoreException("store directory " + this.root + " is in use by another store (lock "
+                    + this.root.resolve(LOCK_FILE) + ")");
+        }
+        this.lockChannel = ch;
+        this.lock = l;
+        try {
+            recoverChannels();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private static Path prepareRoot(Path root) {
+        Path abs = root.toAbsolutePath().normalize();
+        if (Files.exists(abs) && !Files.isDirectory(abs)) {
+            throw new StoreException("store directory " + abs + " exists and is not a directory");
+        }
+        try {
+            Files.createDirectories(abs);
+        } catch (IOException | SecurityException e) {
+            throw new StoreException("cannot create store directory " + abs + ": " + oneLine(e));
+        }
+        if (!Files.isWritable(abs)) {
+            throw new StoreException("store directory " + abs + " is not writable");
+        }
+        return abs;
+    }
+
+    private void recoverChannels() {
+        List<Path> dirs = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(root)) {
+            for (Path p : stream) {
+                dirs.add(p);
+            }
+        } catch (IOException e) {
+            throw new StoreException("cannot list store directory " + root + ": " + oneLine(e), e);
+        }
+        dirs.sort(null);
+        for (Path dir : dirs) {
+            String dirName = dir.getFileName().toString();
+            if (dirName.startsWith("_") || dirName.startsWith(".") || !Files.isDirectory(dir)) {
+                continue;
+            }
+            String channel = channelName(dirName);
+            if (channel == null || !isChannelQueue(dir)) {
+                continue;
+            }
+            channels.put(channel, new ChronicleChannelLog(channel, dir, buildQueue(channel, dir), false));
+        }
+    }
+
+    private static boolean isChannelQueue(Path dir) {
+        if (Files.isRegularFile(dir.resolve(METADATA_FILE))) {
+            return true;
+        }
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "*" + CYCLE_SUFFIX)) {
+            return stream.iterator().hasNext();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private SingleChronicleQueue buildQueue(String channel, Path dir) {
+        try {
+            SingleChronicleQueueBuilder builder = SingleChronicleQueueBuilder.binary(dir)
+                    .rollCycle(options.rollCycle())
+                    .syncMode(SyncMode.NONE);
+            if (options.timeProvider() != null) {
+                builder.timeProvider(options.timeProvider());
+            }
+            if (options.blockSize() > 0) {
+                builder.blockSize(options.blockSize());
+            }
+            return builder.build();
+        } catch (RuntimeException e) {
+            throw new StoreException("channel " + channel + ": cannot open queue in " + dir + ": " + oneLine(e), e);
+        }
+    }
+
+    @Override
+    public String type() {
+        return TYPE;
+    }
+
+    @Override
+    public ChannelLog channel(String name) {
+        Objects.requireNonNull(name, "name");
+        ensureOpen();
+        ChronicleChannelLog log = channels.get(name);
+        if (log != null) {
+            return log;
+        }
+        return channels.computeIfAbsent(name, this::create);
+    }
+
+    private ChronicleChannelLog create(String name) {
+        String dirName = directoryName(name);
+        if (dirName.getBytes(StandardCharsets.UTF_8).length > 255) {
+            throw new StoreException("channel name too long for a directory name (" + name.length() + " chars): "
+                    + name.substring(0, Math.min(name.length(), 64)) + "...");
+        }
+        Path dir = root.resolve(dirName);
+        boolean created = !Files.isDirectory(dir);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new StoreException("channel " + name + ": cannot create directory " + dir + ": " + oneLine(e), e);
+        }
+        return new ChronicleChannelLog(name, dir, buildQueue(name, dir), created);
+    }
+
+    @Override
+    public ChannelLog existing(String name) {
+        Objects.requireNonNull(name, "name");
+        return channels.get(name);
+    }
+
+    @Override
+    public Collection<ChannelLog> channels() {
+        return List.copyOf(channels.values());
+    }
+
+    /** The store's root directory (absolute). */
+    public Path root() {
+        return root;
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        StoreException failure = null;
+        for (ChronicleChannelLog log : channels.values()) {
+            try {
+                log.close();
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e instanceof StoreException se ? se : new StoreException(e.toString(), e);
+                }
+            }
+        }
+        channels.clear();
+        try {
+            if (lock != null) {
+                lock.release();
+            }
+        } catch (IOException ignored) {
+            // closing the channel releases it anyway
+        }
+        closeQuietly(lockChannel);
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new StoreException("store " + root + " is closed");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Channel name <-> directory name
+
+    /** The directory name of a channel: the name itself, with the few unsafe characters written as %XX. */
+    static String directoryName(String channel) {
+        if (channel.isEmpty()) {
+            throw new StoreException("empty channel name");
+        }
+        StringBuilder sb = null;
+        for (int i = 0; i < channel.length(); i++) {
+            char c = channel.charAt(i);
+            boolean escape = c == '%' || c == '/' || c == '\\' || c < 0x20 || c == 0x7f
+                    || (i == 0 && (c == '_' || c == '.'));
+            if (escape) {
+                if (sb == null) {
+                    sb = new StringBuilder(channel.length() + 8).append(channel, 0, i);
+                }
+                sb.append('%').append(HEX[c >> 4]).append(HEX[c & 0xf]);
+            } else if (sb != null) {
+                sb.append(c);
+            }
+        }
+        return sb == null ? channel : sb.toString();
+    }
+
+    /** The channel stored in directory {@code dirName}, or null when the name is not one {@link #directoryName} makes. */
+    static String channelName(String dirName) {
+        if (dirName.indexOf('%') < 0) {
+            try {
+                return directoryName(dirName).equals(dirName) ? dirName : null;
+            } catch (StoreException e) {
+                return null;
+            }
+        }
+        StringBuilder sb = new StringBuilder(dirName.length());
+        for (int i = 0; i < dirName.length(); i++) {
+            char c = dirName.charAt(i);
+            if (c == '%') {
+                if (i + 2 >= dirName.length()) {
+                    return null;
+                }
+                int hi = Character.digit(dirName.charAt(i + 1), 16);
+                int lo = Character.digit(dirName.charAt(i + 2), 16);
+                if (hi < 0 || lo < 0) {
+                    return null;
+                }
+                sb.append((char) (hi << 4 | lo));
+                i += 2;
+            } else {
+                sb.append(c);
+            }
+        }
+        String channel = sb.toString();
+        try {
+            return !channel.isEmpty() && directoryName(channel).equals(dirName) ? channel : null;
+        } catch (StoreException e) {
+            return null;
+        }
+    }
+
+    private static String oneLine(Throwable e) {
+        String s = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        return s.replace('\n', ' ').replace('\r', ' ');
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // best effort
+            }
+        }
+    }
+}

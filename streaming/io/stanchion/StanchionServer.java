@@ -1,0 +1,153 @@
+package io.stanchion;
+
+import io.stanchion.config.ServerConfig;
+import io.stanchion.engine.Engine;
+import io.stanchion.engine.Inbound;
+import io.stanchion.engine.Subjects;
+import io.stanchion.protocol.pb.CloseRequest;
+import io.stanchion.protocol.pb.ConnectRequest;
+import io.stanchion.protocol.pb.ConnectResponse;
+import io.stanchion.store.MessageStore;
+import io.stanchion.store.StoreException;
+import io.stanchion.store.chronicle.ChronicleMessageStore;
+import io.stanchion.store.memory.MemoryMessageStore;
+import io.stanchion.transport.JnatsTransport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.UUID;
+
+/**
+ * Server lifecycle: open the store (recovering it), connect to NATS, make sure no other server serves the cluster
+ * ID, start the engine, subscribe to the STAN subjects, then announce readiness. {@link #close()} undoes it all.
+ */
+public final class StanchionServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger("io.stanchion.STREAM");
+    public static final String VERSION = "0.1.0";
+
+    private final ServerConfig config;
+    private final MessageStore store;
+    private final JnatsTransport transport;
+    private final Engine engine;
+    private final String serverId;
+
+    private StanchionServer(ServerConfig config, MessageStore store, JnatsTransport transport, Engine engine,
+                            String serverId) {
+        this.config = config;
+        this.store = store;
+        this.transport = transport;
+        this.engine = engine;
+        this.serverId = serverId;
+    }
+
+    /** Starts a server; a {@link StartupException} carries a one-line reason for the operator. */
+    public static StanchionServer start(ServerConfig config) throws StartupException {
+        String serverId = UUID.randomUUID().toString().replace("-", "");
+        LOG.info("Starting nats-streaming-server[{}] version {} (Stanchion)", config.clusterId, VERSION);
+        LOG.info("ServerID: {}", serverId);
+        MessageStore store = openStore(config);
+        JnatsTransport transport = null;
+        try {
+            transport = JnatsTransport.connect(config);
+            LOG.info("Connected to NATS Server at {}", transport.connectedUrl());
+            Subjects subjects = Subjects.forCluster(config.clusterId, serverId);
+            ensureAlone(config, transport, subjects);
+            Engine engine = new Engine(config, store, transport, subjects);
+            engine.start();
+            Inbound inbound = new Inbound(engine, transport, subjects);
+            transport.subscribe(subjects.discover(), inbound.connect());
+            transport.subscribe(subjects.pings(), inbound.ping());
+            transport.subscribe(subjects.publishWildcard(), inbound.publish());
+            transport.subscribe(subjects.subscribe(), inbound.subscribe());
+            transport.subscribe(subjects.unsubscribe(), inbound.unsubscribe(false));
+            transport.subscribe(subjects.subClose(), inbound.unsubscribe(true));
+            transport.subscribe(subjects.close(), inbound.close());
+            transport.subscribe(subjects.ackWildcard(), inbound.ack());
+            transport.flush(Duration.ofSeconds(5));
+            LOG.info("Cluster ID: {}, store: {}{}", config.clusterId, store.type(),
+                    config.dir == null ? "" : " at " + config.dir.toAbsolutePath());
+            LOG.info("Message store durability: {}", config.fileSync
+                    ? "fsync per batch before PubAcks" : "memory-mapped log (survives a process crash)");
+            LOG.info("Streaming Server is ready");
+            return new StanchionServer(config, store, transport, engine, serverId);
+        } catch (IOException e) {
+            if (transport != null) {
+                transport.close();
+            }
+            store.close();
+            throw new StartupException(e.getMessage());
+        } catch (StartupException e) {
+            transport.close();
+            store.close();
+            throw e;
+        }
+    }
+
+    private static MessageStore openStore(ServerConfig config) throws StartupException {
+        try {
+            return switch (config.storeType) {
+                case MEMORY -> new MemoryMessageStore();
+                case FILE -> new ChronicleMessageStore(config.dir);
+            };
+        } catch (StoreException e) {
+            throw new StartupException(e.getMessage());
+        }
+    }
+
+    /**
+     * The original's standalone self-check: connect to our own discover subject as the cluster ID; a valid answer
+     * means another server already serves this cluster ID on this NATS network.
+     */
+    private static void ensureAlone(ServerConfig config, JnatsTransport transport, Subjects subjects)
+            throws StartupException {
+        byte[] request = ConnectRequest.newBuilder()
+                .setClientID(config.clusterId)
+                .setHeartbeatInbox("_INBOX." + UUID.randomUUID().toString().replace("-", ""))
+                .build().toByteArray();
+        byte[] reply = transport.requestOrNull(subjects.discover(), request, Duration.ofMillis(250));
+        if (reply == null) {
+            return;
+        }
+        try {
+            ConnectResponse response = ConnectResponse.parseFrom(reply);
+            if (response.getError().isEmpty()) {
+                transport.requestOrNull(response.getCloseRequests(),
+                        CloseRequest.newBuilder().setClientID(config.clusterId).build().toByteArray(),
+                        Duration.ofMillis(250));
+            }
+        } catch (IOException ignored) {
+            // whatever answered is a streaming server of some kind
+        }
+        throw new StartupException("discovered another streaming server with cluster ID \"" + config.clusterId
+                + "\"");
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    public String serverId() {
+        return serverId;
+    }
+
+    @Override
+    public void close() {
+        LOG.info("Streaming Server is shutting down");
+        transport.close();
+        engine.close();
+        store.close();
+    }
+
+    /** Startup failed for a reason the operator can act on; the message is one line. */
+    public static final class StartupException extends Exception {
+        public StartupException(String message) {
+            super(message);
+        }
+    }
+}

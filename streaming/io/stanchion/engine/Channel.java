@@ -1,0 +1,44 @@
+package io.stanchion.engine;
+
+import io.stanchion.store.ChannelLog;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** A channel: its log plus the subscriptions reading it. Threading: engine thread only. */
+final class Channel {
+    final String name;
+    final ChannelLog log;
+    /** Highest sequence flushed to the log per the durability policy; nothing above it is delivered. */
+    long committed;
+    /** Timestamp of the newest message; the next one is clamped to be at least this. */
+    long lastTimestamp;
+    /** Plain and durable (online and offline) subscriptions. */
+    final List<Subscription> subscriptions = new ArrayList<>();
+    final Map<String, Subscription> durables = new HashMap<>();
+    final Map<String, QueueGroup> queueGroups = new HashMap<>();
+    long nextSubscriptionId = 1;
+    /** Appended to in the current batch: flush and deliver before the batch's PubAcks. */
+    boolean dirty;
+
+    Channel(String name, ChannelLog log) {
+        this.name = name;
+        this.log = log;
+        this.committed = log.lastSequence();
+        if (log.messageCount() > 0) {
+            var last = log.read(log.lastSequence());
+            this.lastTimestamp = last == null ? 0 : last.timestampNanos();
+        }
+    }
+
+    /** Stored subscriptions counted against max_subs: plain, durable (offline too), queue members and shadows. */
+    int subscriptionCount() {
+        int n = subscriptions.size();
+        for (QueueGroup g : queueGroups.values()) {
+            n += g.members.size() + (g.shadow != null ? 1 : 0);
+        }
+        return n;
+    }
+}

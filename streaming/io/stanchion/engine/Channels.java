@@ -1,0 +1,61 @@
+package io.stanchion.engine;
+
+import io.stanchion.store.ChannelLog;
+import io.stanchion.store.MessageStore;
+
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The channels of the server, created on first publish or subscription. Threading: engine thread only, except
+ * {@link #all()} which returns an unmodifiable view that other threads may only read through the logs' counters.
+ */
+final class Channels {
+    private final MessageStore store;
+    private final int maxChannels;
+    private final Map<String, Channel> byName = new HashMap<>();
+    /** Lower-cased name → actual name: two channels differing only by case are refused, as in the original. */
+    private final Map<String, String> byFoldedName = new HashMap<>();
+
+    Channels(MessageStore store, int maxChannels) {
+        this.store = store;
+        this.maxChannels = maxChannels;
+        for (ChannelLog log : store.channels()) {
+            add(new Channel(log.name(), log));
+        }
+    }
+
+    Channel get(String name) {
+        return byName.get(name);
+    }
+
+    /** The channel, created if needed; refused past max_channels or when its name clashes by case. */
+    Channel getOrCreate(String name) throws Refusal {
+        Channel ch = byName.get(name);
+        if (ch != null) {
+            return ch;
+        }
+        String existing = byFoldedName.get(name.toLowerCase(Locale.ROOT));
+        if (existing != null) {
+            throw new Refusal(Errors.caseClash(name, existing));
+        }
+        if (maxChannels > 0 && byName.size() >= maxChannels) {
+            throw new Refusal(Errors.TOO_MANY_CHANNELS);
+        }
+        ch = new Channel(name, store.channel(name));
+        add(ch);
+        return ch;
+    }
+
+    Collection<Channel> all() {
+        return Collections.unmodifiableCollection(byName.values());
+    }
+
+    private void add(Channel ch) {
+        byName.put(ch.name, ch);
+        byFoldedName.put(ch.name.toLowerCase(Locale.ROOT), ch.name);
+    }
+}

@@ -1,0 +1,39 @@
+package io.stanchion.engine;
+
+import io.stanchion.protocol.pb.Ack;
+import io.stanchion.protocol.pb.CloseRequest;
+import io.stanchion.protocol.pb.ConnectRequest;
+import io.stanchion.protocol.pb.Ping;
+import io.stanchion.protocol.pb.PubMsg;
+import io.stanchion.protocol.pb.SubscriptionRequest;
+import io.stanchion.protocol.pb.UnsubscribeRequest;
+
+/** What the engine thread processes, in arrival order: decoded client requests and internal tasks. */
+sealed interface Command {
+
+    record Publish(PubMsg msg, String reply, int size) implements Command {
+    }
+
+    record Connect(ConnectRequest request, String reply) implements Command {
+    }
+
+    record Subscribe(SubscriptionRequest request, String reply) implements Command {
+    }
+
+    /** Unsubscribe, or subscription close when {@code close} is true. */
+    record Unsubscribe(UnsubscribeRequest request, String reply, boolean close) implements Command {
+    }
+
+    record Close(CloseRequest request, String reply) implements Command {
+    }
+
+    record AckMsg(String ackInbox, Ack ack) implements Command {
+    }
+
+    record PingMsg(Ping ping, String reply) implements Command {
+    }
+
+    /** Work handed back to the engine thread, e.g. the outcome of a heartbeat. */
+    record Task(Runnable work) implements Command {
+    }
+}

@@ -1,0 +1,241 @@
+package io.stanchion.engine;
+
+import io.stanchion.store.StoredMessage;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Sends messages to subscriptions, tracks what is pending, applies acks and redelivers on AckWait expiry.
+ * Never sends above a channel's committed sequence. Threading: engine thread only.
+ */
+final class Delivery {
+    /** Deadlines this close to now are redelivered in the same pass, as in the original. */
+    private static final long DEADLINE_SLACK_NANOS = 15_000_000L;
+    /** Pending messages handed over from a leaving queue member are redelivered after this delay. */
+    static final long HANDOVER_DELAY_NANOS = 100_000_000L;
+
+    private final Replies replies;
+    private final Scheduler scheduler;
+    private final Counters counters;
+
+    Delivery(Replies replies, Scheduler scheduler, Counters counters) {
+        this.replies = replies;
+        this.scheduler = scheduler;
+        this.counters = counters;
+    }
+
+    /** Delivers whatever each subscription of {@code channel} may now receive. */
+    void deliverAvailable(Channel channel) {
+        List<Subscription> subs = channel.subscriptions;
+        for (int i = 0; i < subs.size(); i++) {
+            Subscription s = subs.get(i);
+            if (!s.offline) {
+                sendAvailable(s);
+            }
+        }
+        if (!channel.queueGroups.isEmpty()) {
+            for (QueueGroup g : channel.queueGroups.values()) {
+                sendAvailable(channel, g);
+            }
+        }
+    }
+
+    /** Sends to a plain or durable subscription while it has room under MaxInFlight. */
+    void sendAvailable(Subscription sub) {
+        if (sub.group != null) {
+            sendAvailable(sub.channel, sub.group);
+            return;
+        }
+        Channel ch = sub.channel;
+        while (!sub.offline && sub.lastSent < ch.committed && !sub.isStalled()) {
+            long seq = Math.max(sub.lastSent + 1, ch.log.firstSequence());
+            if (seq > ch.committed) {
+                break;
+            }
+            StoredMessage m = ch.log.read(seq);
+            sub.lastSent = seq;
+            if (m != null) {
+                send(sub, m);
+            }
+        }
+    }
+
+    void sendAvailable(Channel ch, QueueGroup g) {
+        while (g.lastSent < ch.committed && !g.members.isEmpty()) {
+            Subscription member = g.pickForDelivery();
+            if (member == null) {
+                return;
+            }
+            long seq = Math.max(g.lastSent + 1, ch.log.firstSequence());
+            if (seq > ch.committed) {
+                return;
+            }
+            StoredMessage m = ch.log.read(seq);
+            g.lastSent = seq;
+            if (m != null) {
+                send(member, m);
+            }
+        }
+    }
+
+    private void send(Subscription sub, StoredMessage m) {
+        long deadline = System.nanoTime() + sub.ackWaitNanos;
+        sub.pending.put(m.sequence(), new Pending(m.sequence(), deadline));
+        replies.deliver(sub.inbox, m.record());
+        counters.delivered(m.record().length);
+        if (sub.ackTimer == null) {
+            armAckTimer(sub, deadline);
+        }
+    }
+
+    /** Applies an ack; for a queue member, an ack of a sequence pending on another member applies there. */
+    void ack(Subscription sub, long sequence) {
+        Subscription owner = null;
+        if (sub.pending.remove(sequence) != null) {
+            owner = sub;
+        } else if (sub.group != null) {
+            for (Subscription m : sub.group.members) {
+                if (m != sub && m.pending.remove(sequence) != null) {
+                    owner = m;
+                    break;
+                }
+            }
+        }
+        if (owner == null) {
+            return; // never delivered, or already acked: nothing changes
+        }
+        if (owner.pending.isEmpty()) {
+            cancelTimer(owner);
+        }
+        if (!owner.isStalled()) {
+            sendAvailable(owner);
+        }
+    }
+
+    /** Redelivers every pending message of a resumed subscription now, flagged, before anything new. */
+    void redeliverAllPending(Subscription sub) {
+        long now = System.nanoTime();
+        for (Pending p : sub.pending.values()) {
+            p.deadline = now;
+        }
+        redeliverExpired(sub, true);
+    }
+
+    private void armAckTimer(Subscription sub, long deadline) {
+        if (sub.ackTimer != null) {
+            sub.ackTimer.cancel();
+        }
+        sub.ackTimer = scheduler.at(deadline, () -> {
+            sub.ackTimer = null;
+            redeliverExpired(sub, false);
+        });
+    }
+
+    /** Re-arms {@code sub}'s timer for its earliest pending deadline (or the given delay when sooner). */
+    void rearm(Subscription sub, long delayNanos) {
+        armAckTimer(sub, System.nanoTime() + delayNanos);
+    }
+
+    /**
+     * Redelivers, in deadline order, the pending messages of {@code sub} whose AckWait ran out. Forced: ignores
+     * MaxInFlight. A plain or durable subscription whose client misses heartbeats is skipped (deadline moved on);
+     * a queue member's message goes to the group's best member at this time.
+     */
+    private void redeliverExpired(Subscription sub, boolean force) {
+        if (sub.offline) {
+            return;
+        }
+        long now = System.nanoTime();
+        Channel ch = sub.channel;
+        List<Pending> due = new ArrayList<>();
+        for (Pending p : sub.pending.values()) {
+            if (!force && p.deadline > now + DEADLINE_SLACK_NANOS) {
+                break;
+            }
+            due.add(p);
+        }
+        long first = ch.log.firstSequence();
+        for (Pending p : due) {
+            sub.pending.remove(p.sequence);
+            StoredMessage m = p.sequence < first ? null : ch.log.read(p.sequence);
+            if (m == null) {
+                continue; // removed by limits: acknowledged implicitly
+            }
+            Subscription target = sub;
+            if (sub.group != null) {
+                target = sub.group.pickForRedelivery(sub);
+            } else if (sub.clientUnresponsive() && !force) {
+                p.deadline = now + sub.ackWaitNanos;
+                sub.pending.put(p.sequence, p);
+                continue;
+            }
+            p.redeliveries++;
+            p.deadline = now + target.ackWaitNanos;
+            target.pending.put(p.sequence, p);
+            replies.redeliver(target.inbox, m.record(), p.redeliveries);
+            counters.redelivered(m.record().length);
+            if (target != sub && target.ackTimer == null) {
+                armAckTimer(target, p.deadline);
+            }
+        }
+        rearmForHead(sub);
+    }
+
+    private void rearmForHead(Subscription sub) {
+        Iterator<Pending> it = sub.pending.values().iterator();
+        if (it.hasNext()) {
+            armAckTimer(sub, it.next().deadline);
+        } else if (sub.ackTimer != null) {
+            sub.ackTimer.cancel();
+            sub.ackTimer = null;
+        }
+    }
+
+    /**
+     * Hands the pending messages of a leaving queue member to the remaining members, round robin, due at once:
+     * they are redelivered (flagged) shortly after.
+     */
+    void handOver(Subscription leaving, List<Subscription> remaining) {
+        if (leaving.pending.isEmpty() || remaining.isEmpty()) {
+            return;
+        }
+        long due = System.nanoTime() - 1;
+        Map<Subscription, LinkedHashMap<Long, Pending>> moved = new LinkedHashMap<>();
+        int i = 0;
+        for (Pending p : leaving.pending.values()) {
+            Subscription target = remaining.get(i++ % remaining.size());
+            p.deadline = due;
+            moved.computeIfAbsent(target, t -> new LinkedHashMap<>()).put(p.sequence, p);
+        }
+        leaving.pending.clear();
+        for (Map.Entry<Subscription, LinkedHashMap<Long, Pending>> e : moved.entrySet()) {
+            Subscription target = e.getKey();
+            LinkedHashMap<Long, Pending> merged = e.getValue();
+            // The handed-over entries are due first: keep them at the head of the deadline order.
+            for (Pending p : target.pending.values()) {
+                merged.putIfAbsent(p.sequence, p);
+            }
+            target.pending.clear();
+            target.pending.putAll(merged);
+            rearm(target, HANDOVER_DELAY_NANOS);
+        }
+    }
+
+    /** Moves all pending state of {@code from} into {@code to} (a durable queue shadow to its new member). */
+    void adopt(Subscription from, Subscription to) {
+        to.pending.putAll(from.pending);
+        from.pending.clear();
+        cancelTimer(from);
+    }
+
+    void cancelTimer(Subscription sub) {
+        if (sub.ackTimer != null) {
+            sub.ackTimer.cancel();
+            sub.ackTimer = null;
+        }
+    }
+}

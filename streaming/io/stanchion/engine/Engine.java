@@ -1,0 +1,166 @@
+package io.stanchion.engine;
+
+import io.stanchion.config.ServerConfig;
+import io.stanchion.store.MessageStore;
+import io.stanchion.transport.Transport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * The single-writer engine: one thread owns every channel, log appender, subscription and client. Transport
+ * threads only {@link #submit} decoded commands; the engine drains them in batches of up to io_batch_size:
+ * publishes are appended as they come, and before any other command (and at the end of the batch) the appended
+ * messages are committed — logs flushed once, messages delivered, PubAcks sent. So a close or unsubscribe is
+ * handled only after the publishes and acks received before it, and a subscription's start position sees them.
+ *
+ * <p>Threading: {@link #submit} and {@link #call} from any thread; everything else runs on the engine thread.
+ */
+public final class Engine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+    private static final long MAX_IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private final BlockingQueue<Command> inbound = new ArrayBlockingQueue<>(65_536);
+    private final int batchSize;
+    private final Scheduler scheduler = new Scheduler();
+    private final Counters counters = new Counters();
+    private final Channels channels;
+    private final Clients clients;
+    private final Subscriptions subscriptions;
+    private final Publishes publishes;
+    private final Delivery delivery;
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    public Engine(ServerConfig config, MessageStore store, Transport transport, Subjects subjects) {
+        this.batchSize = config.ioBatchSize;
+        Replies replies = new Replies(transport, subjects);
+        this.delivery = new Delivery(replies, scheduler, counters);
+        this.channels = new Channels(store, config.maxChannels);
+        Subscriptions[] subs = new Subscriptions[1];
+        this.clients = new Clients(config, transport, replies, scheduler, r -> submit(new Command.Task(r)),
+                c -> subs[0].clientClosed(c));
+        AtomicLong ackIds = new AtomicLong();
+        String ackPrefix = subjects.ackPrefix();
+        this.subscriptions = new Subscriptions(config, channels, clients, delivery, replies,
+                () -> ackPrefix + Long.toString(ackIds.incrementAndGet(), 36) + "." + Nuid.next());
+        subs[0] = subscriptions;
+        this.publishes = new Publishes(channels, clients, delivery, replies, counters, config.fileSync);
+        this.thread = new Thread(this::run, "stanchion-engine");
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    public Counters counters() {
+        return counters;
+    }
+
+    /** Queues a command; blocks while the queue is full (the backpressure on the transport). */
+    void submit(Command c) {
+        try {
+            inbound.put(c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Runs {@code query} on the engine thread and returns its result (monitoring snapshots). */
+    public <T> CompletableFuture<T> call(Function<EngineView, T> query) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        submit(new Command.Task(() -> {
+            try {
+                result.complete(query.apply(new EngineView(channels, clients, subscriptions)));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        }));
+        return result;
+    }
+
+    private void run() {
+        List<Command> batch = new ArrayList<>(batchSize);
+        while (running) {
+            try {
+                long wait = scheduler.nanosToNext(System.nanoTime(), MAX_IDLE_NANOS);
+                Command first = wait == 0 ? inbound.poll() : inbound.poll(wait, TimeUnit.NANOSECONDS);
+                if (first != null) {
+                    batch.add(first);
+                    inbound.drainTo(batch, batchSize - 1);
+                    for (int i = 0; i < batch.size(); i++) {
+                        handle(batch.get(i));
+                    }
+                    batch.clear();
+                    publishes.commit();
+                }
+                scheduler.runDue(System.nanoTime(), e -> LOG.error("timer task failed", e));
+            } catch (InterruptedException e) {
+                if (!running) {
+                    break;
+                }
+            } catch (RuntimeException e) {
+                LOG.error("engine error (batch dropped, server continues)", e);
+                batch.clear();
+            }
+        }
+        publishes.commit();
+    }
+
+    private void handle(Command c) {
+        try {
+            if (c instanceof Command.Publish p) {
+                publishes.append(p.msg(), p.reply(), p.size());
+                return;
+            }
+            if (c instanceof Command.AckMsg a) {
+                handleAck(a);
+                return;
+            }
+            publishes.commit();
+            if (c instanceof Command.Connect r) {
+                clients.connect(r.request(), r.reply());
+            } else if (c instanceof Command.Subscribe r) {
+                subscriptions.subscribe(r.request(), r.reply());
+            } else if (c instanceof Command.Unsubscribe r) {
+                subscriptions.unsubscribe(r.request(), r.reply(), r.close());
+            } else if (c instanceof Command.Close r) {
+                clients.closeRequest(r.request(), r.reply());
+            } else if (c instanceof Command.PingMsg r) {
+                clients.ping(r.ping(), r.reply());
+            } else if (c instanceof Command.Task t) {
+                t.work().run();
+            }
+        } catch (RuntimeException e) {
+            LOG.error("failed to handle {}", c.getClass().getSimpleName(), e);
+        }
+    }
+
+    private void handleAck(Command.AckMsg a) {
+        Subscription sub = subscriptions.byAckInbox(a.ackInbox());
+        if (sub == null || channels.get(a.ack().getSubject()) != sub.channel) {
+            LOG.debug("ack on {} for channel {} ignored", a.ackInbox(), a.ack().getSubject());
+            return;
+        }
+        delivery.ack(sub, a.ack().getSequence());
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package io.stanchion.engine;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.stanchion.protocol.pb.Ack;
+import io.stanchion.protocol.pb.CloseRequest;
+import io.stanchion.protocol.pb.ConnectRequest;
+import io.stanchion.protocol.pb.Ping;
+import io.stanchion.protocol.pb.PubMsg;
+import io.stanchion.protocol.pb.SubscriptionRequest;
+import io.stanchion.protocol.pb.UnsubscribeRequest;
+import io.stanchion.transport.MessageHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transport-side handlers: decode a request and hand it to the engine. Undecodable input is answered with the
+ * original's error (or dropped where the original drops it) right here and never reaches the engine.
+ * Threading: called on the transport's dispatch thread.
+ */
+public final class Inbound {
+    private static final Logger LOG = LoggerFactory.getLogger(Inbound.class);
+
+    private final Engine engine;
+    private final Replies replies;
+
+    public Inbound(Engine engine, io.stanchion.transport.Transport transport, Subjects subjects) {
+        this.engine = engine;
+        this.replies = new Replies(transport, subjects);
+    }
+
+    public MessageHandler connect() {
+        return (subject, reply, data) -> {
+            try {
+                engine.submit(new Command.Connect(ConnectRequest.parseFrom(data), reply));
+            } catch (InvalidProtocolBufferException e) {
+                replies.connectError(reply, Errors.INVALID_CONNECT);
+            }
+        };
+    }
+
+    public MessageHandler publish() {
+        return (subject, reply, data) -> {
+            try {
+                engine.submit(new Command.Publish(PubMsg.parseFrom(data), reply, data.length));
+            } catch (InvalidProtocolBufferException e) {
+                replies.pubAck(reply, "", Errors.INVALID_PUBLISH);
+            }
+        };
+    }
+
+    public MessageHandler subscribe() {
+        return (subject, reply, data) -> {
+            try {
+                engine.submit(new Command.Subscribe(SubscriptionRequest.parseFrom(data), reply));
+            } catch (InvalidProtocolBufferException e) {
+                replies.subscriptionResponse(reply, null, Errors.INVALID_SUB_REQUEST);
+            }
+        };
+    }
+
+    public MessageHandler unsubscribe(boolean close) {
+        return (subject, reply, data) -> {
+            try {
+                engine.submit(new Command.Unsubscribe(UnsubscribeRequest.parseFrom(data), reply, close));
+            } catch (InvalidProtocolBufferException e) {
+                replies.subscriptionResponse(reply, null, Errors.INVALID_UNSUB_REQUEST);
+            }
+        };
+    }
+
+    public MessageHandler close() {
+        return (subject, reply, data) -> {
+            try {
+                engine.submit(new Command.Close(CloseRequest.parseFrom(data), reply));
+            } catch (InvalidProtocolBufferException e) {
+                replies.closeResponse(reply, Errors.INVALID_CLOSE_REQUEST);
+            }
+        };
+    }
+
+    /** Client PINGs; an empty or undecodable one is dropped, as the original does. */
+    public MessageHandler ping() {
+        return (subject, reply, data) -> {
+            if (data == null || data.length == 0) {
+                return;
+            }
+            try {
+                engine.submit(new Command.PingMsg(Ping.parseFrom(data), reply));
+            } catch (InvalidProtocolBufferException e) {
+                LOG.debug("undecodable ping dropped");
+            }
+        };
+    }
+
+    /** Acks on any of this server's ack inboxes; undecodable ones are dropped. */
+    public MessageHandler ack() {
+        return (subject, reply, data) -> {
+            try {
+                engine.submit(new Command.AckMsg(subject, Ack.parseFrom(data)));
+            } catch (InvalidProtocolBufferException e) {
+                LOG.debug("undecodable ack on {} dropped", subject);
+            }
+        };
+    }
+}

@@ -1,0 +1,42 @@
+package io.stanchion.engine;
+
+/** Validation of client IDs and channel names, by the original server's rules. */
+final class Names {
+    private Names() {
+    }
+
+    /** Non-empty, only ASCII letters, digits, '-' and '_'. */
+    static boolean isValidClientId(String id) {
+        if (id == null || id.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '-' || c == '_';
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * A literal subject: non-empty, no '/', no empty token (leading, trailing or double '.'), no wildcard '*' or
+     * '>', and no whitespace (NATS could not carry it).
+     */
+    static boolean isValidChannel(String name) {
+        if (name == null || name.isEmpty() || name.charAt(0) == '.' || name.charAt(name.length() - 1) == '.') {
+            return false;
+        }
+        char prev = 0;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '/' || c == '*' || c == '>' || Character.isWhitespace(c) || (c == '.' && prev == '.')) {
+                return false;
+            }
+            prev = c;
+        }
+        return true;
+    }
+}

@@ -1,0 +1,103 @@
+package io.stanchion.engine;
+
+import com.google.protobuf.ByteString;
+import io.stanchion.protocol.pb.MsgProto;
+import io.stanchion.protocol.pb.PubMsg;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The publish path within a batch: validate and append each PubMsg to its channel's log, then at the end of the
+ * batch flush every touched log once (group commit), deliver, and only then send the batch's PubAcks.
+ * Threading: engine thread only.
+ */
+final class Publishes {
+    private final Channels channels;
+    private final Clients clients;
+    private final Delivery delivery;
+    private final Replies replies;
+    private final Counters counters;
+    private final boolean fsync;
+
+    private final List<Channel> touched = new ArrayList<>();
+    private final List<String> ackReplies = new ArrayList<>();
+    private final List<String> ackGuids = new ArrayList<>();
+
+    Publishes(Channels channels, Clients clients, Delivery delivery, Replies replies, Counters counters,
+              boolean fsync) {
+        this.channels = channels;
+        this.clients = clients;
+        this.delivery = delivery;
+        this.replies = replies;
+        this.counters = counters;
+        this.fsync = fsync;
+    }
+
+    /** Appends one publish; its PubAck waits for {@link #commit()}. Invalid ones are refused at once. */
+    void append(PubMsg m, String reply, int size) {
+        counters.received(size);
+        String channelName = m.getSubject();
+        if (m.getGuid().isEmpty() || !Names.isValidChannel(channelName)
+                || clients.lookup(m.getConnID(), m.getClientID()) == null) {
+            replies.pubAck(reply, m.getGuid(), Errors.INVALID_PUBLISH);
+            return;
+        }
+        Channel ch;
+        try {
+            ch = channels.getOrCreate(channelName);
+        } catch (Refusal e) {
+            replies.pubAck(reply, m.getGuid(), e.getMessage());
+            return;
+        }
+        long ts = Math.max(WallClock.nanos(), ch.lastTimestamp);
+        long seq = ch.log.lastSequence() + 1;
+        byte[] record = encode(seq, channelName, m.getReply(), m.getData(), ts);
+        ch.log.append(ts, record);
+        ch.lastTimestamp = ts;
+        if (!ch.dirty) {
+            ch.dirty = true;
+            touched.add(ch);
+        }
+        ackReplies.add(reply);
+        ackGuids.add(m.getGuid());
+    }
+
+    private static byte[] encode(long seq, String subject, String reply, ByteString data, long ts) {
+        return MsgProto.newBuilder()
+                .setSequence(seq)
+                .setSubject(subject)
+                .setReply(reply)
+                .setData(data)
+                .setTimestamp(ts)
+                .build()
+                .toByteArray();
+    }
+
+    /** True when appended messages wait for their commit. */
+    boolean hasUncommitted() {
+        return !touched.isEmpty();
+    }
+
+    /** Store → flush → deliver → PubAck, for everything appended since the last commit. */
+    void commit() {
+        if (touched.isEmpty()) {
+            return;
+        }
+        for (int i = 0; i < touched.size(); i++) {
+            Channel ch = touched.get(i);
+            ch.log.flush(fsync);
+            ch.committed = ch.log.lastSequence();
+            ch.dirty = false;
+        }
+        for (int i = 0; i < touched.size(); i++) {
+            delivery.deliverAvailable(touched.get(i));
+        }
+        touched.clear();
+        for (int i = 0; i < ackReplies.size(); i++) {
+            replies.pubAck(ackReplies.get(i), ackGuids.get(i), null);
+        }
+        ackReplies.clear();
+        ackGuids.clear();
+    }
+}

@@ -1,0 +1,24 @@
+package io.stanchion.engine;
+
+/** The NATS subjects a server with a given cluster ID serves, exactly as the original names them. */
+public record Subjects(String discover, String pings, String publishPrefix, String subscribe, String unsubscribe,
+                      String subClose, String close, String ackPrefix) {
+
+    /** Subjects for cluster {@code clusterId}; {@code ackToken} makes this server's ack inboxes unique. */
+    public static Subjects forCluster(String clusterId, String ackToken) {
+        String discover = "_STAN.discover." + clusterId;
+        return new Subjects(discover, discover + ".pings", "_STAN.pub." + clusterId, "_STAN.sub." + clusterId,
+                "_STAN.unsub." + clusterId, "_STAN.subclose." + clusterId, "_STAN.close." + clusterId,
+                "_INBOX." + ackToken + ".");
+    }
+
+    /** The wildcard the server subscribes to for every publish. */
+    public String publishWildcard() {
+        return publishPrefix + ".>";
+    }
+
+    /** The wildcard covering every ack inbox this server hands out. */
+    public String ackWildcard() {
+        return ackPrefix + ">";
+    }
+}

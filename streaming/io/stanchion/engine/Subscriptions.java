@@ -1,0 +1,276 @@
+package io.stanchion.engine;
+
+import io.stanchion.config.ServerConfig;
+import io.stanchion.protocol.pb.StartPosition;
+import io.stanchion.protocol.pb.SubscriptionRequest;
+import io.stanchion.protocol.pb.UnsubscribeRequest;
+import io.stanchion.store.ChannelLog;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Subscription lifecycle: subscribe (validation, start position, durable resume, queue join), unsubscribe, close,
+ * and what a client's departure does to its subscriptions. Threading: engine thread only.
+ */
+final class Subscriptions {
+    private final ServerConfig config;
+    private final Channels channels;
+    private final Clients clients;
+    private final Delivery delivery;
+    private final Replies replies;
+    private final Supplier<String> newAckInbox;
+    private final Map<String, Subscription> byAckInbox = new HashMap<>();
+
+    Subscriptions(ServerConfig config, Channels channels, Clients clients, Delivery delivery, Replies replies,
+                  Supplier<String> newAckInbox) {
+        this.config = config;
+        this.channels = channels;
+        this.clients = clients;
+        this.delivery = delivery;
+        this.replies = replies;
+        this.newAckInbox = newAckInbox;
+    }
+
+    Subscription byAckInbox(String ackInbox) {
+        return byAckInbox.get(ackInbox);
+    }
+
+    /** Handles a SubscriptionRequest: replies first, then starts delivery (never before the reply). */
+    void subscribe(SubscriptionRequest r, String reply) {
+        Subscription sub;
+        boolean resumed;
+        try {
+            validate(r);
+            Client client = clients.get(r.getClientID());
+            if (client == null) {
+                throw new Refusal(Errors.UNKNOWN_CLIENT);
+            }
+            Channel ch = channels.getOrCreate(r.getSubject());
+            if (!r.getQGroup().isEmpty()) {
+                sub = joinQueue(ch, r);
+            } else if (!r.getDurableName().isEmpty()) {
+                sub = durable(ch, r);
+            } else {
+                checkSubLimit(ch);
+                sub = new Subscription(ch.nextSubscriptionId++, ch, null, null);
+                sub.lastSent = startSequence(ch, r) - 1;
+                ch.subscriptions.add(sub);
+            }
+            resumed = !sub.pending.isEmpty();
+            attach(sub, client, r);
+        } catch (Refusal e) {
+            replies.subscriptionResponse(reply, null, e.getMessage());
+            return;
+        }
+        replies.subscriptionResponse(reply, sub.ackInbox, null);
+        if (resumed) {
+            delivery.redeliverAllPending(sub);
+        }
+        delivery.sendAvailable(sub);
+    }
+
+    private static void validate(SubscriptionRequest r) throws Refusal {
+        if (r.getClientID().isEmpty()) {
+            throw new Refusal(Errors.CLIENT_ID_MISSING);
+        }
+        if (r.getAckWaitInSecs() <= 0) {
+            throw new Refusal(Errors.INVALID_ACK_WAIT);
+        }
+        if (r.getMaxInFlight() <= 0) {
+            throw new Refusal(Errors.INVALID_MAX_IN_FLIGHT);
+        }
+        int pos = r.getStartPositionValue();
+        if (pos < StartPosition.NewOnly_VALUE || pos > StartPosition.First_VALUE) {
+            throw new Refusal(Errors.INVALID_START_POSITION);
+        }
+        if (!Names.isValidChannel(r.getSubject())) {
+            throw new Refusal(Errors.INVALID_SUBJECT);
+        }
+    }
+
+    private Subscription joinQueue(Channel ch, SubscriptionRequest r) throws Refusal {
+        String durable = r.getDurableName();
+        if (durable.indexOf(':') >= 0) {
+            throw new Refusal(Errors.DURABLE_QUEUE_COLON);
+        }
+        String name = durable.isEmpty() ? r.getQGroup() : durable + ":" + r.getQGroup();
+        QueueGroup g = ch.queueGroups.get(name);
+        if (g == null) {
+            checkSubLimit(ch);
+            g = new QueueGroup(name, !durable.isEmpty(), startSequence(ch, r) - 1);
+            ch.queueGroups.put(name, g);
+        } else if (g.shadow == null) {
+            checkSubLimit(ch);
+        }
+        Subscription sub = new Subscription(ch.nextSubscriptionId++, ch, durable.isEmpty() ? null : durable, g);
+        if (g.shadow != null) {
+            delivery.adopt(g.shadow, sub);
+            g.shadow = null;
+        }
+        g.members.add(sub);
+        return sub;
+    }
+
+    private Subscription durable(Channel ch, SubscriptionRequest r) throws Refusal {
+        String key = Subscription.durableKey(r.getClientID(), r.getDurableName());
+        Subscription existing = ch.durables.get(key);
+        if (existing != null && !existing.offline) {
+            if (!config.replaceDurable) {
+                throw new Refusal(Errors.DUPLICATE_DURABLE);
+            }
+            remove(existing, false);
+        }
+        if (existing != null) {
+            existing.offline = false;
+            return existing;
+        }
+        checkSubLimit(ch);
+        Subscription sub = new Subscription(ch.nextSubscriptionId++, ch, r.getDurableName(), null);
+        sub.lastSent = startSequence(ch, r) - 1;
+        ch.subscriptions.add(sub);
+        ch.durables.put(key, sub);
+        return sub;
+    }
+
+    private void attach(Subscription sub, Client client, SubscriptionRequest r) {
+        sub.clientId = client.id;
+        sub.client = client;
+        sub.inbox = r.getInbox();
+        sub.maxInFlight = r.getMaxInFlight();
+        sub.ackWaitNanos = r.getAckWaitInSecs() * 1_000_000_000L;
+        sub.ackInbox = newAckInbox.get();
+        sub.offline = false;
+        byAckInbox.put(sub.ackInbox, sub);
+        client.subscriptions.add(sub);
+    }
+
+    private void checkSubLimit(Channel ch) throws Refusal {
+        if (config.maxSubs > 0 && ch.subscriptionCount() >= config.maxSubs) {
+            throw new Refusal(Errors.TOO_MANY_SUBS);
+        }
+    }
+
+    /** The first sequence a new subscription (or group) receives, from its requested start position. */
+    static long startSequence(Channel ch, SubscriptionRequest r) {
+        ChannelLog log = ch.log;
+        long first = log.firstSequence();
+        long last = log.lastSequence();
+        return switch (r.getStartPosition()) {
+            case LastReceived -> log.messageCount() > 0 ? last : last + 1;
+            case TimeDeltaStart -> {
+                long start = Math.max(0, WallClock.nanos() - r.getStartTimeDelta());
+                yield log.sequenceAtOrAfter(start);
+            }
+            case SequenceStart -> {
+                long seq = r.getStartSequence();
+                if (seq > last) {
+                    yield last + 1;
+                }
+                yield Math.max(seq, first);
+            }
+            case First -> first;
+            default -> last + 1;
+        };
+    }
+
+    /** Unsubscribe ({@code close} false) or subscription close ({@code close} true). */
+    void unsubscribe(UnsubscribeRequest r, String reply, boolean close) {
+        Channel ch = channels.get(r.getSubject());
+        if (ch == null) {
+            replies.subscriptionResponse(reply, null, Errors.UNKNOWN_CHANNEL);
+            return;
+        }
+        Subscription sub = byAckInbox.get(r.getInbox());
+        if (sub == null || sub.channel != ch) {
+            sub = findByDeliveryInbox(ch, r.getInbox());
+        }
+        if (sub == null) {
+            replies.subscriptionResponse(reply, null, Errors.INVALID_SUBSCRIPTION);
+            return;
+        }
+        if (!sub.clientId.equals(r.getClientID())) {
+            replies.subscriptionResponse(reply, null, Errors.UNKNOWN_CLIENT);
+            return;
+        }
+        remove(sub, !close);
+        replies.subscriptionResponse(reply, null, null);
+    }
+
+    private static Subscription findByDeliveryInbox(Channel ch, String inbox) {
+        for (Subscription s : ch.subscriptions) {
+            if (!s.offline && inbox.equals(s.inbox)) {
+                return s;
+            }
+        }
+        for (QueueGroup g : ch.queueGroups.values()) {
+            for (Subscription s : g.members) {
+                if (inbox.equals(s.inbox)) {
+                    return s;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** A client is going away: its durables go offline, everything else it had is removed. */
+    void clientClosed(Client c) {
+        for (Subscription s : new ArrayList<>(c.subscriptions)) {
+            remove(s, false);
+        }
+    }
+
+    /**
+     * Detaches an active subscription. {@code unsubscribe} deletes a durable's state; otherwise a durable goes
+     * offline and the last member of a durable queue group leaves a shadow holding the group's pending messages.
+     */
+    private void remove(Subscription sub, boolean unsubscribe) {
+        byAckInbox.remove(sub.ackInbox);
+        if (sub.client != null) {
+            sub.client.subscriptions.remove(sub);
+            sub.client = null;
+        }
+        delivery.cancelTimer(sub);
+        Channel ch = sub.channel;
+        QueueGroup g = sub.group;
+        if (g == null) {
+            if (sub.isDurable() && !unsubscribe) {
+                sub.offline = true;
+            } else {
+                ch.subscriptions.remove(sub);
+                if (sub.isDurable()) {
+                    ch.durables.remove(Subscription.durableKey(sub.clientId, sub.durableName));
+                }
+            }
+            return;
+        }
+        g.members.remove(sub);
+        if (!g.members.isEmpty()) {
+            delivery.handOver(sub, g.members);
+            delivery.sendAvailable(sub.channel, g);
+        } else if (g.durable && !unsubscribe) {
+            sub.offline = true;
+            g.shadow = sub;
+        } else {
+            ch.queueGroups.remove(g.name);
+        }
+    }
+
+    /** Every subscription of every channel, for monitoring snapshots taken on the engine thread. */
+    List<Subscription> snapshot() {
+        List<Subscription> all = new ArrayList<>();
+        for (Channel ch : channels.all()) {
+            all.addAll(ch.subscriptions);
+            for (QueueGroup g : ch.queueGroups.values()) {
+                all.addAll(g.members);
+                if (g.shadow != null) {
+                    all.add(g.shadow);
+                }
+            }
+        }
+        return all;
+    }
+}

@@ -1,0 +1,135 @@
+package io.stanchion.transport;
+
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.stanchion.config.ServerConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The server's NATS connection through jnats. One connection and one dispatcher: every subscription shares the
+ * dispatcher's single thread, so requests, publishes and acks reach the engine in the order the broker sent them
+ * (this is what makes a close sent after publishes be handled after them).
+ *
+ * <p>Threading: {@link #publish} and {@link #probe} are safe from any thread; {@link #subscribe} is called during
+ * startup only.
+ */
+public final class JnatsTransport implements Transport, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(JnatsTransport.class);
+
+    private final Connection connection;
+    private final Dispatcher dispatcher;
+
+    private JnatsTransport(Connection connection) {
+        this.connection = connection;
+        this.dispatcher = connection.createDispatcher();
+        // Never drop an inbound request because the engine is momentarily behind: the engine's queue is the
+        // backpressure, and client pub-ack windows bound what can be outstanding.
+        this.dispatcher.setPendingLimits(-1, -1);
+    }
+
+    /** Connects to the configured NATS servers; throws IOException with a one-line reason when none answers. */
+    public static JnatsTransport connect(ServerConfig config) throws IOException {
+        Options.Builder options = new Options.Builder()
+                .servers(config.natsUrls.toArray(String[]::new))
+                .connectionName("_NSS-" + config.clusterId + "-general")
+                .maxReconnects(-1)
+                .reconnectWait(Duration.ofMillis(250))
+                .connectionTimeout(Duration.ofSeconds(2))
+                .maxMessagesInOutgoingQueue(1_000_000)
+                .bufferSize(256 * 1024)
+                .noRandomize()
+                .errorListener(new LoggingErrorListener())
+                .connectionListener((conn, type) -> LOG.info("NATS connection {}", type));
+        if (config.natsToken != null) {
+            options.token(config.natsToken.toCharArray());
+        } else if (config.natsUser != null) {
+            options.userInfo(config.natsUser, config.natsPassword == null ? "" : config.natsPassword);
+        }
+        try {
+            return new JnatsTransport(Nats.connect(options.build()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while connecting to NATS");
+        } catch (IOException e) {
+            throw new IOException("unable to connect to NATS server(s) " + String.join(",", config.natsUrls)
+                    + ": " + e.getMessage());
+        }
+    }
+
+    /** Subscribes {@code handler} to {@code subject} on the shared dispatcher. */
+    public void subscribe(String subject, MessageHandler handler) {
+        dispatcher.subscribe(subject, (Message m) -> handler.onMessage(m.getSubject(), m.getReplyTo(), m.getData()));
+    }
+
+    /** Waits until the broker has processed everything sent so far (subscriptions registered). */
+    public void flush(Duration timeout) throws IOException {
+        try {
+            connection.flush(timeout);
+        } catch (Exception e) {
+            throw new IOException("NATS flush failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** A synchronous request for startup checks; returns the reply payload or null on time-out / no responders. */
+    public byte[] requestOrNull(String subject, byte[] payload, Duration timeout) {
+        try {
+            Message reply = connection.request(subject, payload, timeout);
+            if (reply == null || reply.isStatusMessage()) {
+                return null;
+            }
+            return reply.getData();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public void publish(String subject, byte[] payload) {
+        try {
+            connection.publish(subject, payload);
+        } catch (RuntimeException e) {
+            LOG.warn("publish to {} failed: {}", subject, e.getMessage());
+        }
+    }
+
+    @Override
+    public void probe(String subject, byte[] payload, Duration timeout, Consumer<Boolean> onResult) {
+        CompletableFuture<Message> future;
+        try {
+            future = connection.requestWithTimeout(subject, payload, timeout);
+        } catch (RuntimeException e) {
+            onResult.accept(false);
+            return;
+        }
+        future.orTimeout(timeout.toMillis() + 50, TimeUnit.MILLISECONDS)
+                .whenComplete((reply, error) -> onResult.accept(error == null && reply != null
+                        && !reply.isStatusMessage()));
+    }
+
+    /** Name of the connected server URL, for logs. */
+    public String connectedUrl() {
+        return connection.getConnectedUrl();
+    }
+
+    @Override
+    public void close() {
+        try {
+            connection.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
