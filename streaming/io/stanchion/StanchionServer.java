@@ -8,9 +8,7 @@ import io.stanchion.protocol.pb.CloseRequest;
 import io.stanchion.protocol.pb.ConnectRequest;
 import io.stanchion.protocol.pb.ConnectResponse;
 import io.stanchion.store.MessageStore;
-import io.stanchion.store.StoreException;
-import io.stanchion.store.chronicle.ChronicleMessageStore;
-import io.stanchion.store.memory.MemoryMessageStore;
+import io.stanchion.store.RecoveredState;
 import io.stanchion.transport.JnatsTransport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,15 +26,15 @@ public final class StanchionServer implements AutoCloseable {
     public static final String VERSION = "0.1.0";
 
     private final ServerConfig config;
-    private final MessageStore store;
+    private final Stores stores;
     private final JnatsTransport transport;
     private final Engine engine;
     private final String serverId;
 
-    private StanchionServer(ServerConfig config, MessageStore store, JnatsTransport transport, Engine engine,
+    private StanchionServer(ServerConfig config, Stores stores, JnatsTransport transport, Engine engine,
                             String serverId) {
         this.config = config;
-        this.store = store;
+        this.stores = stores;
         this.transport = transport;
         this.engine = engine;
         this.serverId = serverId;
@@ -47,14 +45,30 @@ public final class StanchionServer implements AutoCloseable {
         String serverId = UUID.randomUUID().toString().replace("-", "");
         LOG.info("Starting nats-streaming-server[{}] version {} (Stanchion)", config.clusterId, VERSION);
         LOG.info("ServerID: {}", serverId);
-        MessageStore store = openStore(config);
+        Stores stores = Stores.open(config);
+        MessageStore store = stores.messages;
         JnatsTransport transport = null;
         try {
+            RecoveredState recovered = stores.state.recovered();
+            if (recovered.clusterId() != null && !recovered.clusterId().equals(config.clusterId)) {
+                throw new StartupException("cluster ID \"" + config.clusterId + "\" does not match recovered value of \""
+                        + recovered.clusterId() + "\"");
+            }
+            String ackToken = recovered.ackToken();
+            if (ackToken == null) {
+                ackToken = serverId;
+                stores.state.serverInfo(config.clusterId, ackToken);
+                stores.state.flush(true);
+            }
+            if (!recovered.clients().isEmpty() || !recovered.subscriptions().isEmpty()) {
+                LOG.info("Recovered {} client(s), {} subscription(s), {} channel(s)", recovered.clients().size(),
+                        recovered.subscriptions().size(), store.channels().size());
+            }
             transport = JnatsTransport.connect(config);
             LOG.info("Connected to NATS Server at {}", transport.connectedUrl());
-            Subjects subjects = Subjects.forCluster(config.clusterId, serverId);
+            Subjects subjects = Subjects.forCluster(config.clusterId, ackToken);
             ensureAlone(config, transport, subjects);
-            Engine engine = new Engine(config, store, transport, subjects);
+            Engine engine = new Engine(config, store, stores.state, transport, subjects);
             engine.start();
             Inbound inbound = new Inbound(engine, transport, subjects);
             transport.subscribe(subjects.discover(), inbound.connect());
@@ -71,28 +85,13 @@ public final class StanchionServer implements AutoCloseable {
             LOG.info("Message store durability: {}", config.fileSync
                     ? "fsync per batch before PubAcks" : "memory-mapped log (survives a process crash)");
             LOG.info("Streaming Server is ready");
-            return new StanchionServer(config, store, transport, engine, serverId);
-        } catch (IOException e) {
+            return new StanchionServer(config, stores, transport, engine, serverId);
+        } catch (IOException | StartupException | RuntimeException e) {
             if (transport != null) {
                 transport.close();
             }
-            store.close();
-            throw new StartupException(e.getMessage());
-        } catch (StartupException e) {
-            transport.close();
-            store.close();
-            throw e;
-        }
-    }
-
-    private static MessageStore openStore(ServerConfig config) throws StartupException {
-        try {
-            return switch (config.storeType) {
-                case MEMORY -> new MemoryMessageStore();
-                case FILE -> new ChronicleMessageStore(config.dir);
-            };
-        } catch (StoreException e) {
-            throw new StartupException(e.getMessage());
+            stores.close();
+            throw e instanceof StartupException se ? se : new StartupException(e.getMessage());
         }
     }
 
@@ -141,7 +140,7 @@ public final class StanchionServer implements AutoCloseable {
         LOG.info("Streaming Server is shutting down");
         transport.close();
         engine.close();
-        store.close();
+        stores.close();
     }
 
     /** Startup failed for a reason the operator can act on; the message is one line. */

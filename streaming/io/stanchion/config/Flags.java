@@ -39,6 +39,7 @@ public final class Flags {
 
             Streaming Server File Store Options:
                       --file_sync <bool>         Fsync the log after each batch, before the PubAcks (default: false)
+                      --file_truncate_bad_eof    Truncate a torn or corrupt tail found at startup instead of failing
 
             Streaming Server Logging Options:
                 -SD,  --stan_debug=<bool>        Enable STAN debugging output
@@ -117,6 +118,7 @@ public final class Flags {
             case REPLACE_DURABLE -> b.replaceDurable(bool(v));
             case IO_BATCH_SIZE -> b.ioBatchSize(nonNegativeInt(v));
             case FILE_SYNC -> b.fileSync(bool(v));
+            case FILE_TRUNCATE_BAD_EOF -> b.fileTruncateBadEof(bool(v));
             case STAN_DEBUG -> b.debug(bool(v));
             case STAN_TRACE -> b.trace(bool(v));
             case DEBUG_TRACE -> b.debug(bool(v)).trace(bool(v));
@@ -169,6 +171,7 @@ public final class Flags {
         REPLACE_DURABLE(true, "replace_durable"),
         IO_BATCH_SIZE(false, "io_batch_size"),
         FILE_SYNC(true, "file_sync"),
+        FILE_TRUNCATE_BAD_EOF(true, "file_truncate_bad_eof"),
         STAN_DEBUG(true, "SD", "stan_debug"),
         STAN_TRACE(true, "SV", "stan_trace"),
         DEBUG_TRACE(true, "SDV", "DV"),

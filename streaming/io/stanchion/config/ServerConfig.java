@@ -25,6 +25,8 @@ public final class ServerConfig {
     /** fsync every batch before its PubAcks are sent. */
     public final boolean fileSync;
     public final boolean replaceDurable;
+    /** At startup, cut a torn or corrupt tail of a log or journal instead of refusing to start. */
+    public final boolean fileTruncateBadEof;
     /** 0 = unlimited. */
     public final int maxChannels;
     /** Per channel; 0 = unlimited. */
@@ -47,6 +49,7 @@ public final class ServerConfig {
         this.hbFailCount = b.hbFailCount;
         this.fileSync = b.fileSync;
         this.replaceDurable = b.replaceDurable;
+        this.fileTruncateBadEof = b.fileTruncateBadEof;
         this.maxChannels = b.maxChannels;
         this.maxSubs = b.maxSubs;
         this.ioBatchSize = b.ioBatchSize;
@@ -73,6 +76,7 @@ public final class ServerConfig {
         b.hbFailCount = hbFailCount;
         b.fileSync = fileSync;
         b.replaceDurable = replaceDurable;
+        b.fileTruncateBadEof = fileTruncateBadEof;
         b.maxChannels = maxChannels;
         b.maxSubs = maxSubs;
         b.ioBatchSize = ioBatchSize;
@@ -95,6 +99,7 @@ public final class ServerConfig {
         private int hbFailCount = 10;
         private boolean fileSync;
         private boolean replaceDurable;
+        private boolean fileTruncateBadEof;
         private int maxChannels = 100;
         private int maxSubs = 1000;
         private int ioBatchSize = 1024;
@@ -114,6 +119,7 @@ public final class ServerConfig {
         public Builder hbFailCount(int v) { hbFailCount = v; return this; }
         public Builder fileSync(boolean v) { fileSync = v; return this; }
         public Builder replaceDurable(boolean v) { replaceDurable = v; return this; }
+        public Builder fileTruncateBadEof(boolean v) { fileTruncateBadEof = v; return this; }
         public Builder maxChannels(int v) { maxChannels = v; return this; }
         public Builder maxSubs(int v) { maxSubs = v; return this; }
         public Builder ioBatchSize(int v) { ioBatchSize = v; return this; }

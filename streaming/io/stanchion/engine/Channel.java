@@ -19,7 +19,6 @@ final class Channel {
     final List<Subscription> subscriptions = new ArrayList<>();
     final Map<String, Subscription> durables = new HashMap<>();
     final Map<String, QueueGroup> queueGroups = new HashMap<>();
-    long nextSubscriptionId = 1;
     /** Appended to in the current batch: flush and deliver before the batch's PubAcks. */
     boolean dirty;
 

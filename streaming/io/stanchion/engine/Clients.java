@@ -5,6 +5,8 @@ import io.stanchion.config.ServerConfig;
 import io.stanchion.protocol.pb.CloseRequest;
 import io.stanchion.protocol.pb.ConnectRequest;
 import io.stanchion.protocol.pb.Ping;
+import io.stanchion.store.ClientRecord;
+import io.stanchion.store.StateStore;
 import io.stanchion.transport.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,9 +41,11 @@ final class Clients {
     private final Executor engineThread;
     /** Closes a client's subscriptions; runs before the client is unregistered. */
     private final Consumer<Client> onClose;
+    private final StateStore state;
 
     Clients(ServerConfig config, Transport transport, Replies replies, Scheduler scheduler, Executor engineThread,
-            Consumer<Client> onClose) {
+            Consumer<Client> onClose, StateStore state) {
+        this.state = state;
         this.config = config;
         this.transport = transport;
         this.replies = replies;
@@ -108,13 +112,27 @@ final class Clients {
     private void register(ConnectRequest r, String reply) {
         Client c = new Client(r.getClientID(), r.getHeartbeatInbox(), r.getConnID(), r.getProtocol(),
                 r.getPingInterval(), r.getPingMaxOut());
+        state.addClient(new ClientRecord(c.id, c.heartbeatInbox, c.connId.toByteArray(), c.protocol,
+                c.pingInterval, c.pingMaxOut));
+        add(c);
+        LOG.debug("Client {} connected (protocol {})", c.id, c.protocol);
+        replies.connectOk(reply, r);
+    }
+
+    /** Re-registers a client recovered from the store; its heartbeats start again. */
+    Client recover(ClientRecord r) {
+        Client c = new Client(r.id(), r.heartbeatInbox(), ByteString.copyFrom(r.connId()), r.protocol(),
+                r.pingInterval(), r.pingMaxOut());
+        add(c);
+        return c;
+    }
+
+    private void add(Client c) {
         byId.put(c.id, c);
         if (!c.connId.isEmpty()) {
             byConnId.put(c.connId, c);
         }
         scheduleHeartbeat(c, config.hbInterval.toNanos());
-        LOG.debug("Client {} connected (protocol {})", c.id, c.protocol);
-        replies.connectOk(reply, r);
     }
 
     void closeRequest(CloseRequest r, String reply) {
@@ -141,6 +159,7 @@ final class Clients {
         if (!c.connId.isEmpty()) {
             byConnId.remove(c.connId, c);
         }
+        state.deleteClient(c.id);
         LOG.debug("Client {} closed", c.id);
     }
 

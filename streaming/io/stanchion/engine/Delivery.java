@@ -1,5 +1,6 @@
 package io.stanchion.engine;
 
+import io.stanchion.store.StateStore;
 import io.stanchion.store.StoredMessage;
 
 import java.util.ArrayList;
@@ -21,11 +22,13 @@ final class Delivery {
     private final Replies replies;
     private final Scheduler scheduler;
     private final Counters counters;
+    private final StateStore state;
 
-    Delivery(Replies replies, Scheduler scheduler, Counters counters) {
+    Delivery(Replies replies, Scheduler scheduler, Counters counters, StateStore state) {
         this.replies = replies;
         this.scheduler = scheduler;
         this.counters = counters;
+        this.state = state;
     }
 
     /** Delivers whatever each subscription of {@code channel} may now receive. */
@@ -85,6 +88,7 @@ final class Delivery {
     private void send(Subscription sub, StoredMessage m) {
         long deadline = System.nanoTime() + sub.ackWaitNanos;
         sub.pending.put(m.sequence(), new Pending(m.sequence(), deadline));
+        state.sent(sub.id, m.sequence()); // journaled before it leaves: a crash can only cause a redelivery
         replies.deliver(sub.inbox, m.record());
         counters.delivered(m.record().length);
         if (sub.ackTimer == null) {
@@ -108,6 +112,7 @@ final class Delivery {
         if (owner == null) {
             return; // never delivered, or already acked: nothing changes
         }
+        state.acked(owner.id, sequence);
         if (owner.pending.isEmpty()) {
             cancelTimer(owner);
         }
@@ -163,7 +168,8 @@ final class Delivery {
             sub.pending.remove(p.sequence);
             StoredMessage m = p.sequence < first ? null : ch.log.read(p.sequence);
             if (m == null) {
-                continue; // removed by limits: acknowledged implicitly
+                state.acked(sub.id, p.sequence); // removed by limits: acknowledged implicitly
+                continue;
             }
             Subscription target = sub;
             if (sub.group != null) {
@@ -176,6 +182,10 @@ final class Delivery {
             p.redeliveries++;
             p.deadline = now + target.ackWaitNanos;
             target.pending.put(p.sequence, p);
+            if (target != sub) {
+                state.sent(target.id, p.sequence);
+                state.acked(sub.id, p.sequence);
+            }
             replies.redeliver(target.inbox, m.record(), p.redeliveries);
             counters.redelivered(m.record().length);
             if (target != sub && target.ackTimer == null) {
@@ -210,6 +220,8 @@ final class Delivery {
             Subscription target = remaining.get(i++ % remaining.size());
             p.deadline = due;
             moved.computeIfAbsent(target, t -> new LinkedHashMap<>()).put(p.sequence, p);
+            state.sent(target.id, p.sequence);
+            state.acked(leaving.id, p.sequence);
         }
         leaving.pending.clear();
         for (Map.Entry<Subscription, LinkedHashMap<Long, Pending>> e : moved.entrySet()) {
@@ -227,6 +239,9 @@ final class Delivery {
 
     /** Moves all pending state of {@code from} into {@code to} (a durable queue shadow to its new member). */
     void adopt(Subscription from, Subscription to) {
+        for (Long seq : from.pending.keySet()) {
+            state.sent(to.id, seq);
+        }
         to.pending.putAll(from.pending);
         from.pending.clear();
         cancelTimer(from);

@@ -2,6 +2,8 @@ package io.stanchion.engine;
 
 import io.stanchion.config.ServerConfig;
 import io.stanchion.store.MessageStore;
+import io.stanchion.store.RecoveredState;
+import io.stanchion.store.StateStore;
 import io.stanchion.transport.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,27 +39,52 @@ public final class Engine implements AutoCloseable {
     private final Subscriptions subscriptions;
     private final Publishes publishes;
     private final Delivery delivery;
+    private final StateStore state;
+    private final boolean fsync;
+    private List<Subscription> toRedeliver;
     private final Thread thread;
     private volatile boolean running = true;
 
-    public Engine(ServerConfig config, MessageStore store, Transport transport, Subjects subjects) {
+    /**
+     * Builds the engine over an opened message store and state store, applying the state they recovered (the
+     * caller has checked that it belongs to this cluster ID).
+     */
+    public Engine(ServerConfig config, MessageStore store, StateStore state, Transport transport, Subjects subjects) {
         this.batchSize = config.ioBatchSize;
+        this.state = state;
+        this.fsync = config.fileSync;
         Replies replies = new Replies(transport, subjects);
-        this.delivery = new Delivery(replies, scheduler, counters);
+        this.delivery = new Delivery(replies, scheduler, counters, state);
         this.channels = new Channels(store, config.maxChannels);
         Subscriptions[] subs = new Subscriptions[1];
         this.clients = new Clients(config, transport, replies, scheduler, r -> submit(new Command.Task(r)),
-                c -> subs[0].clientClosed(c));
+                c -> subs[0].clientClosed(c), state);
         AtomicLong ackIds = new AtomicLong();
         String ackPrefix = subjects.ackPrefix();
+        RecoveredState recovered = state.recovered();
         this.subscriptions = new Subscriptions(config, channels, clients, delivery, replies,
-                () -> ackPrefix + Long.toString(ackIds.incrementAndGet(), 36) + "." + Nuid.next());
+                () -> ackPrefix + Nuid.next() + Long.toString(ackIds.incrementAndGet(), 36), state,
+                recovered.maxSubscriptionId());
         subs[0] = subscriptions;
         this.publishes = new Publishes(channels, clients, delivery, replies, counters, config.fileSync);
+        this.toRedeliver = new Recovery(channels, clients, subscriptions, delivery, state).apply(recovered);
         this.thread = new Thread(this::run, "stanchion-engine");
     }
 
+    /**
+     * Starts the engine thread. Its first act is the recovered subscriptions' redelivery of everything pending
+     * (flagged) before anything new, then delivery of whatever they have not been sent yet.
+     */
     public void start() {
+        submit(new Command.Task(() -> {
+            for (Subscription sub : toRedeliver) {
+                delivery.redeliverAllPending(sub);
+            }
+            toRedeliver = List.of();
+            for (Channel ch : channels.all()) {
+                delivery.deliverAvailable(ch);
+            }
+        }));
         thread.start();
     }
 
@@ -101,6 +128,7 @@ public final class Engine implements AutoCloseable {
                     }
                     batch.clear();
                     publishes.commit();
+                    state.flush(fsync);
                 }
                 scheduler.runDue(System.nanoTime(), e -> LOG.error("timer task failed", e));
             } catch (InterruptedException e) {
@@ -113,6 +141,7 @@ public final class Engine implements AutoCloseable {
             }
         }
         publishes.commit();
+        state.flush(fsync);
     }
 
     private void handle(Command c) {

@@ -5,6 +5,8 @@ import io.stanchion.protocol.pb.StartPosition;
 import io.stanchion.protocol.pb.SubscriptionRequest;
 import io.stanchion.protocol.pb.UnsubscribeRequest;
 import io.stanchion.store.ChannelLog;
+import io.stanchion.store.StateStore;
+import io.stanchion.store.SubscriptionRecord;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,16 +25,41 @@ final class Subscriptions {
     private final Delivery delivery;
     private final Replies replies;
     private final Supplier<String> newAckInbox;
+    private final StateStore state;
     private final Map<String, Subscription> byAckInbox = new HashMap<>();
+    /** Subscription IDs are unique in the server and never reused, across restarts too. */
+    private long lastId;
 
     Subscriptions(ServerConfig config, Channels channels, Clients clients, Delivery delivery, Replies replies,
-                  Supplier<String> newAckInbox) {
+                  Supplier<String> newAckInbox, StateStore state, long lastId) {
         this.config = config;
         this.channels = channels;
         this.clients = clients;
         this.delivery = delivery;
         this.replies = replies;
         this.newAckInbox = newAckInbox;
+        this.state = state;
+        this.lastId = lastId;
+    }
+
+    long nextId() {
+        return ++lastId;
+    }
+
+    /** Indexes a recovered active subscription by its (kept) ack inbox. */
+    void registerRecovered(Subscription sub) {
+        byAckInbox.put(sub.ackInbox, sub);
+    }
+
+    /** The persisted descriptor of {@code sub} as it is now. */
+    static SubscriptionRecord record(Subscription sub) {
+        return new SubscriptionRecord(sub.id, sub.channel.name, nullToEmpty(sub.clientId), nullToEmpty(sub.inbox),
+                nullToEmpty(sub.ackInbox), sub.group == null ? "" : sub.group.name, nullToEmpty(sub.durableName),
+                sub.maxInFlight, sub.ackWaitNanos, sub.lastSentOfStream(), sub.offline);
+    }
+
+    private static String nullToEmpty(String s) {
+        return s == null ? "" : s;
     }
 
     Subscription byAckInbox(String ackInbox) {
@@ -56,12 +83,20 @@ final class Subscriptions {
                 sub = durable(ch, r);
             } else {
                 checkSubLimit(ch);
-                sub = new Subscription(ch.nextSubscriptionId++, ch, null, null);
+                sub = new Subscription(nextId(), ch, null, null);
                 sub.lastSent = startSequence(ch, r) - 1;
                 ch.subscriptions.add(sub);
             }
-            resumed = !sub.pending.isEmpty();
             attach(sub, client, r);
+            state.putSubscription(record(sub));
+            QueueGroup g = sub.group;
+            if (g != null && g.shadow != null) {
+                // A durable queue group's shadow: its pending messages and position pass to the new member.
+                delivery.adopt(g.shadow, sub);
+                state.deleteSubscription(g.shadow.id);
+                g.shadow = null;
+            }
+            resumed = !sub.pending.isEmpty();
         } catch (Refusal e) {
             replies.subscriptionResponse(reply, null, e.getMessage());
             return;
@@ -106,11 +141,7 @@ final class Subscriptions {
         } else if (g.shadow == null) {
             checkSubLimit(ch);
         }
-        Subscription sub = new Subscription(ch.nextSubscriptionId++, ch, durable.isEmpty() ? null : durable, g);
-        if (g.shadow != null) {
-            delivery.adopt(g.shadow, sub);
-            g.shadow = null;
-        }
+        Subscription sub = new Subscription(nextId(), ch, durable.isEmpty() ? null : durable, g);
         g.members.add(sub);
         return sub;
     }
@@ -129,7 +160,7 @@ final class Subscriptions {
             return existing;
         }
         checkSubLimit(ch);
-        Subscription sub = new Subscription(ch.nextSubscriptionId++, ch, r.getDurableName(), null);
+        Subscription sub = new Subscription(nextId(), ch, r.getDurableName(), null);
         sub.lastSent = startSequence(ch, r) - 1;
         ch.subscriptions.add(sub);
         ch.durables.put(key, sub);
@@ -239,23 +270,30 @@ final class Subscriptions {
         if (g == null) {
             if (sub.isDurable() && !unsubscribe) {
                 sub.offline = true;
+                state.putSubscription(record(sub));
             } else {
                 ch.subscriptions.remove(sub);
                 if (sub.isDurable()) {
                     ch.durables.remove(Subscription.durableKey(sub.clientId, sub.durableName));
                 }
+                state.deleteSubscription(sub.id);
             }
             return;
         }
         g.members.remove(sub);
         if (!g.members.isEmpty()) {
             delivery.handOver(sub, g.members);
+            state.deleteSubscription(sub.id);
+            // The group's position must outlive the member that carried it.
+            state.putSubscription(record(g.members.get(0)));
             delivery.sendAvailable(sub.channel, g);
         } else if (g.durable && !unsubscribe) {
             sub.offline = true;
             g.shadow = sub;
+            state.putSubscription(record(sub));
         } else {
             ch.queueGroups.remove(g.name);
+            state.deleteSubscription(sub.id);
         }
     }
 

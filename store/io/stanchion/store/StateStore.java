@@ -1,0 +1,47 @@
+package io.stanchion.store;
+
+/**
+ * Persistent server state beside the message logs: the server's identity, registered clients, and every
+ * subscription with its last sent sequence and pending (delivered, unacknowledged) set.
+ *
+ * <p>Writes are journaled: each call appends one small record; nothing is rewritten in place. Opening a store
+ * replays the journal into a {@link RecoveredState} and compacts it (the live state is written as a snapshot that
+ * replaces the old journal), so recovery never replays messages and the journal stays proportional to live state.
+ *
+ * <p>Threading: one owner thread (the engine) calls every method. Durability: as {@link ChannelLog}: a record is in
+ * the memory-mapped journal once the call returns (survives a process crash); {@link #flush(boolean)} with fsync
+ * forces it to the device.
+ */
+public interface StateStore extends AutoCloseable {
+
+    /** What was recovered when the store was opened (empty for a new store). */
+    RecoveredState recovered();
+
+    /**
+     * Records the server's identity (written at first start): the cluster ID the store belongs to, and the token
+     * of its ack inbox subjects, kept so that clients of recovered subscriptions can go on acking after a restart.
+     */
+    void serverInfo(String clusterId, String ackToken);
+
+    void addClient(ClientRecord client);
+
+    void deleteClient(String clientId);
+
+    /** Creates or replaces a subscription's descriptor (its pending set is unchanged). */
+    void putSubscription(SubscriptionRecord sub);
+
+    /** Deletes a subscription and its pending set. */
+    void deleteSubscription(long subscriptionId);
+
+    /** {@code sequence} was delivered to the subscription and is pending; its last sent becomes at least it. */
+    void sent(long subscriptionId, long sequence);
+
+    /** {@code sequence} is no longer pending for the subscription. */
+    void acked(long subscriptionId, long sequence);
+
+    /** Makes every record durable to the policy's level (see the class comment). */
+    void flush(boolean fsync);
+
+    @Override
+    void close();
+}
