@@ -7,6 +7,7 @@
 #
 # Set NATS_SERVER_BIN yourself to use a nats-server that is not on PATH nor in /usr/sbin.
 
+# shellcheck disable=SC2034 # used by the scripts that source this file
 STANCHION_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 stanchion_log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
