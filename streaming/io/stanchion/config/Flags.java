@@ -52,6 +52,10 @@ public final class Flags {
                       --pass <string>            Password for the connection to NATS
                       --auth <string>            Authorization token for the connection to NATS
 
+            Monitoring Options:
+                -m,   --http_port <int>          HTTP port for /streaming monitoring and /metrics (0 = off)
+                -mh,  --http_host <string>       Address the monitoring server binds to (default: 127.0.0.1)
+
             Common Options:
                 -h,   --help                     Show this message
             """;
@@ -125,6 +129,8 @@ public final class Flags {
             case USER -> b.natsUser(v);
             case PASS -> b.natsPassword(v);
             case AUTH -> b.natsToken(v);
+            case HTTP_PORT -> b.httpPort(nonNegativeInt(v));
+            case HTTP_HOST -> b.httpHost(v);
             case HELP -> throw new HelpRequested();
         }
     }
@@ -178,6 +184,8 @@ public final class Flags {
         USER(false, "user"),
         PASS(false, "pass"),
         AUTH(false, "auth"),
+        HTTP_PORT(false, "m", "http_port"),
+        HTTP_HOST(false, "mh", "http_host"),
         HELP(true, "h", "help");
 
         final boolean bool;

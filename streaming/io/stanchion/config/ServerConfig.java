@@ -38,6 +38,10 @@ public final class ServerConfig {
     public final String natsUser;
     public final String natsPassword;
     public final String natsToken;
+    /** Monitoring HTTP port; 0 = no monitoring server. */
+    public final int httpPort;
+    /** Address the monitoring server binds to (loopback unless configured). */
+    public final String httpHost;
 
     private ServerConfig(Builder b) {
         this.clusterId = b.clusterId;
@@ -58,6 +62,8 @@ public final class ServerConfig {
         this.natsUser = b.natsUser;
         this.natsPassword = b.natsPassword;
         this.natsToken = b.natsToken;
+        this.httpPort = b.httpPort;
+        this.httpHost = b.httpHost;
     }
 
     public static Builder builder() {
@@ -85,6 +91,8 @@ public final class ServerConfig {
         b.natsUser = natsUser;
         b.natsPassword = natsPassword;
         b.natsToken = natsToken;
+        b.httpPort = httpPort;
+        b.httpHost = httpHost;
         return b;
     }
 
@@ -108,6 +116,8 @@ public final class ServerConfig {
         private String natsUser;
         private String natsPassword;
         private String natsToken;
+        private int httpPort;
+        private String httpHost = "127.0.0.1";
 
         public Builder clusterId(String v) { clusterId = v; return this; }
         public Builder storeType(StoreType v) { storeType = v; return this; }
@@ -128,6 +138,8 @@ public final class ServerConfig {
         public Builder natsUser(String v) { natsUser = v; return this; }
         public Builder natsPassword(String v) { natsPassword = v; return this; }
         public Builder natsToken(String v) { natsToken = v; return this; }
+        public Builder httpPort(int v) { httpPort = v; return this; }
+        public Builder httpHost(String v) { httpHost = v; return this; }
 
         /** Validates and freezes; a violation is an IllegalArgumentException whose message is one line for the user. */
         public ServerConfig build() {
@@ -148,6 +160,9 @@ public final class ServerConfig {
             }
             if (maxChannels < 0 || maxSubs < 0) {
                 throw new IllegalArgumentException("limits can't be negative");
+            }
+            if (httpPort < 0 || httpPort > 65535) {
+                throw new IllegalArgumentException("http_port must be between 0 and 65535");
             }
             if (ioBatchSize < 1) {
                 throw new IllegalArgumentException("io_batch_size must be at least 1");
