@@ -29,9 +29,10 @@ import java.util.Objects;
  * the cumulative byte counter, and the volatile counts. Recovery reads the first excerpt of every cycle and the last
  * excerpt of the queue, nothing else.
  *
- * <p>Threading: one appender (created on the first append) and one tailer, both used by the owner thread only.
- * Chronicle's own single-thread check is switched off on them because the store may be opened (and the log recovered)
- * on a thread other than the engine thread that later owns the log; the SPI contract already guarantees a single user.
+ * <p>Threading: one appender (created on the first append) and a few tailers (see {@link #tailers}), all used by the
+ * owner thread only. Chronicle's own single-thread check is switched off on them because the store may be opened (and
+ * the log recovered) on a thread other than the engine thread that later owns the log; the SPI contract already
+ * guarantees a single user.
  */
 final class ChronicleChannelLog implements ChannelLog {
 
@@ -47,6 +48,7 @@ final class ChronicleChannelLog implements ChannelLog {
     static final int HEADER_SIZE = 28;
 
     private static final String METADATA_FILE = "metadata.cq4t";
+    static final int MAX_TAILERS = 4;
 
     private final String name;
     private final Path directory;
@@ -55,10 +57,23 @@ final class ChronicleChannelLog implements ChannelLog {
     private final SequenceIndexMap cycles = new SequenceIndexMap();
 
     // ---- owner-thread state ----
-    private final ExcerptTailer tailer;
+    private final MonotonicTimeProvider clock;
     private ExcerptAppender appender;
-    /** Index the tailer reads next without a move (after a read of index i it is i + 1), or -1 when unknown. */
-    private long tailerNextIndex = -1;
+    /**
+     * Up to {@link #MAX_TAILERS} tailers, each left in the cycle it last read. Moving a tailer to another cycle maps
+     * that cycle file (and unmaps the one it leaves when nothing else holds it), about a millisecond; with several
+     * tailers, readers working in different cycles (a replay from old cycles while recent messages are read too) do
+     * not make one tailer bounce between files. Created on demand: a log read in one cycle has one tailer.
+     */
+    private final ExcerptTailer[] tailers = new ExcerptTailer[MAX_TAILERS];
+    /** Per tailer: the index it reads next without a move (i + 1 after reading index i), or -1. */
+    private final long[] tailerNext = new long[MAX_TAILERS];
+    /** Per tailer: the cycle it is in, or -1. */
+    private final int[] tailerCycle = new int[MAX_TAILERS];
+    /** Per tailer: when it was last used ({@link #useCounter}), for least-recently-used replacement. */
+    private final long[] tailerUsed = new long[MAX_TAILERS];
+    private int tailerCount;
+    private long useCounter;
     private long firstTimestamp;
     private long lastTimestamp;
     private long firstCumulative;
@@ -94,17 +109,18 @@ final class ChronicleChannelLog implements ChannelLog {
     /**
      * Recovers the log from {@code queue}'s existing content (nothing when it is new).
      *
+     * @param clock   the time provider {@code queue} was built with
      * @param created the channel directory was just created by this process
      */
-    ChronicleChannelLog(String name, Path directory, SingleChronicleQueue queue, boolean created) {
+    ChronicleChannelLog(String name, Path directory, SingleChronicleQueue queue, MonotonicTimeProvider clock,
+                        boolean created) {
         this.name = name;
         this.directory = directory;
         this.queue = queue;
+        this.clock = clock;
         this.rollCycle = queue.rollCycle();
         this.parentDirty = created;
         this.directoryDirty = created;
-        this.tailer = queue.createTailer();
-        tailer.singleThreadedCheckDisabled(true);
         try {
             recover();
         } catch (RuntimeException e) {
@@ -120,11 +136,14 @@ final class ChronicleChannelLog implements ChannelLog {
     // Recovery
 
     private void recover() {
+        ExcerptTailer tailer = tailers[newTailer()];
         int cycle = queue.firstCycle();
         int lastCycle = queue.lastCycle();
         if (cycle > lastCycle) {
             return; // no cycle file: a new channel
         }
+        // Appends go on in the newest cycle on disk even if the clock is now behind it.
+        clock.atLeast(queue.epoch() + (long) lastCycle * rollCycle.lengthInMillis());
         // 1. The first excerpt of every non-empty cycle: (first sequence, first index).
         long firstSeq = 0;
         long previousCycleEnd = -1; // expected first sequence of the next cycle, from the previous cycle's count
@@ -141,15 +160,16 @@ final class ChronicleChannelLog implements ChannelLog {
                             checkExcerptSize(bytes, -1, index);
                             long start = bytes.readPosition();
                             long seq = bytes.readLong(start + SEQUENCE_OFFSET);
+                            long ts = bytes.readLong(start + TIMESTAMP_OFFSET);
                             if (cycles.isEmpty()) {
                                 firstSeq = seq;
-                                firstTimestamp = bytes.readLong(start + TIMESTAMP_OFFSET);
+                                firstTimestamp = ts;
                                 firstCumulative = bytes.readLong(start + CUMULATIVE_OFFSET);
                             } else if (seq != previousCycleEnd) {
                                 throw corrupt("cycle " + found + " starts at sequence " + seq + ", expected "
                                         + previousCycleEnd + " (the previous cycle's first sequence + its count)");
                             }
-                            cycles.add(seq, index);
+                            cycles.add(seq, index, ts);
                             excerptReads++;
                             firstIndexInCycle = index;
                         }
@@ -198,7 +218,8 @@ final class ChronicleChannelLog implements ChannelLog {
             nextCumulative = bytes.readLong(bytes.readPosition() + CUMULATIVE_OFFSET) + length;
             excerptReads++;
         }
-        tailerNextIndex = -1;
+        tailerNext[0] = lastIndex + 1;
+        tailerCycle[0] = rollCycle.toCycle(lastIndex);
         byteCount = nextCumulative - firstCumulative;
         firstSequence = firstSeq;
         lastSequence = lastSeq;
@@ -241,7 +262,7 @@ final class ChronicleChannelLog implements ChannelLog {
             int cycle = rollCycle.toCycle(index);
             if (cycle != appendCycle) {
                 try {
-                    onNewAppendCycle(app, cycle, seq, index);
+                    onNewAppendCycle(app, cycle, seq, index, ts);
                 } catch (RuntimeException e) {
                     // The excerpt is in the queue but the log's state cannot follow it: refuse any further use
                     // rather than hand out this sequence again.
@@ -267,13 +288,13 @@ final class ChronicleChannelLog implements ChannelLog {
         return seq;
     }
 
-    private void onNewAppendCycle(ExcerptAppender app, int cycle, long seq, long index) {
+    private void onNewAppendCycle(ExcerptAppender app, int cycle, long seq, long index, long ts) {
         if (cycles.isEmpty() || rollCycle.toCycle(cycles.lastFirstIndex()) != cycle) {
             if (rollCycle.toSequenceNumber(index) != 0 && !cycles.isEmpty()) {
                 // Another writer used this queue: our map would be wrong from here on.
                 throw corrupt("sequence " + seq + " opened cycle " + cycle + " at index 0x" + Long.toHexString(index));
             }
-            cycles.add(seq, index);
+            cycles.add(seq, index, ts);
             directoryDirty = true; // Chronicle created a cycle file (and updated its metadata file)
         }
         if (appendFile != null) {
@@ -328,34 +349,36 @@ final class ChronicleChannelLog implements ChannelLog {
 
     /**
      * A reading context on the excerpt of {@code sequence} (which must be stored), its sequence field verified.
-     * Sequential reads skip the index lookup: the tailer is already on the next excerpt.
+     * Sequential reads skip the index lookup: a tailer is already on the next excerpt.
      */
     private DocumentContext openExcerpt(long sequence) {
         long index = cycles.indexOf(sequence);
+        int cycle = rollCycle.toCycle(index);
+        int t = tailerFor(index, cycle);
+        ExcerptTailer tailer = tailers[t];
         boolean moved = false;
-        if (index != tailerNextIndex) {
-            moveTo(index, sequence);
+        if (tailerNext[t] != index) {
+            moveTo(t, index, sequence);
             moved = true;
         }
         DocumentContext dc = tailer.readingDocument();
         if (!dc.isPresent() || dc.index() != index) {
             dc.close();
-            if (moved) {
-                tailerNextIndex = -1;
-                throw corrupt("sequence " + sequence + " should be at index 0x" + Long.toHexString(index)
-                        + " but no excerpt is there");
+            if (!moved) {
+                moveTo(t, index, sequence); // the tailer was not where we thought: look the index up
+                dc = tailer.readingDocument();
             }
-            moveTo(index, sequence);
-            dc = tailer.readingDocument();
             if (!dc.isPresent() || dc.index() != index) {
                 dc.close();
-                tailerNextIndex = -1;
+                forget(t);
                 throw corrupt("sequence " + sequence + " should be at index 0x" + Long.toHexString(index)
                         + " but no excerpt is there");
             }
         }
         excerptReads++;
-        tailerNextIndex = index + 1;
+        tailerNext[t] = index + 1;
+        tailerCycle[t] = cycle;
+        tailerUsed[t] = ++useCounter;
         Bytes<?> bytes = dc.wire().bytes();
         if (bytes.readRemaining() < HEADER_SIZE
                 || bytes.readLong(bytes.readPosition() + SEQUENCE_OFFSET) != sequence) {
@@ -367,9 +390,44 @@ final class ChronicleChannelLog implements ChannelLog {
         return dc;
     }
 
-    private void moveTo(long index, long sequence) {
-        if (!tailer.moveToIndex(index)) {
-            tailerNextIndex = -1;
+    /** The tailer to read {@code index} with: one already there, else one in its cycle, else a new or the LRU one. */
+    private int tailerFor(long index, int cycle) {
+        int sameCycle = -1;
+        int lru = -1;
+        for (int i = 0; i < tailerCount; i++) {
+            if (tailerNext[i] == index) {
+                return i;
+            }
+            if (sameCycle < 0 && tailerCycle[i] == cycle) {
+                sameCycle = i;
+            }
+            if (lru < 0 || tailerUsed[i] < tailerUsed[lru]) {
+                lru = i;
+            }
+        }
+        if (sameCycle >= 0) {
+            return sameCycle;
+        }
+        return tailerCount < MAX_TAILERS ? newTailer() : lru;
+    }
+
+    private int newTailer() {
+        ExcerptTailer tailer = queue.createTailer();
+        tailer.singleThreadedCheckDisabled(true);
+        int t = tailerCount++;
+        tailers[t] = tailer;
+        forget(t);
+        return t;
+    }
+
+    private void forget(int t) {
+        tailerNext[t] = -1;
+        tailerCycle[t] = -1;
+    }
+
+    private void moveTo(int t, long index, long sequence) {
+        if (!tailers[t].moveToIndex(index)) {
+            forget(t);
             throw corrupt("sequence " + sequence + " should be at index 0x" + Long.toHexString(index)
                     + " but the queue has no such index");
         }
@@ -423,9 +481,15 @@ final class ChronicleChannelLog implements ChannelLog {
         if (timestampNanos <= firstTimestamp) {
             return first;
         }
-        // ts(first) < t <= ts(last): the answer is in (first, last]. Lower bound, O(log n) excerpt reads.
-        long lo = first + 1;
-        long hi = last;
+        // ts(first) < t <= ts(last). The cycle map's first timestamps (no read) narrow the answer to one cycle k:
+        // ts(first of k) < t <= ts(first of k + 1), or ts(last) for the newest cycle. Then a lower-bound search in
+        // that cycle: O(log n) excerpt reads, all in one cycle file.
+        int k = cycles.lastEntryBefore(timestampNanos);
+        if (k < 0) {
+            return first; // cannot happen while ts(first) is the first cycle's first timestamp
+        }
+        long lo = Math.max(first, cycles.firstSequenceAt(k)) + 1;
+        long hi = k + 1 < cycles.size() ? cycles.firstSequenceAt(k + 1) : last;
         while (lo < hi) {
             long mid = (lo + hi) >>> 1;
             if (timestampAt(mid) < timestampNanos) {
@@ -513,7 +577,13 @@ final class ChronicleChannelLog implements ChannelLog {
     private void closeQuietly() {
         closeSyncChannel();
         RuntimeException failure = null;
-        for (AutoCloseable c : new AutoCloseable[]{appender, tailer, queue}) {
+        List<AutoCloseable> resources = new ArrayList<>(MAX_TAILERS + 2);
+        resources.add(appender);
+        for (int i = 0; i < tailerCount; i++) {
+            resources.add(tailers[i]);
+        }
+        resources.add(queue);
+        for (AutoCloseable c : resources) {
             if (c == null) {
                 continue;
             }
@@ -526,6 +596,7 @@ final class ChronicleChannelLog implements ChannelLog {
             }
         }
         appender = null;
+        tailerCount = 0;
         if (failure != null) {
             throw failure;
         }
@@ -543,6 +614,10 @@ final class ChronicleChannelLog implements ChannelLog {
 
     int cycleCount() {
         return cycles.size();
+    }
+
+    int tailerCount() {
+        return tailerCount;
     }
 
     private void ensureOpen() {

@@ -3,13 +3,15 @@ package io.stanchion.store.chronicle;
 import java.util.Arrays;
 
 /**
- * Maps STAN sequences to Chronicle indices and back without touching the queue.
+ * Maps STAN sequences to Chronicle indices and back without touching the queue, and narrows a timestamp search to one
+ * cycle.
  *
  * <p>Chronicle indices are dense within a roll cycle ({@code index = cycle << bits | n}, n = 0, 1, 2 ...) and every
- * appended excerpt takes the next sequence, so one entry per cycle is enough: the first sequence stored in the cycle
- * and the index of that excerpt. Any sequence maps to {@code firstIndex + (sequence - firstSequence)} of the last
- * entry whose first sequence is not above it. Entries are kept sorted in two parallel arrays (both columns increase);
- * a lookup is a binary search over a few hundred entries at most (one per non-empty cycle on disk).
+ * appended excerpt takes the next sequence, so one entry per non-empty cycle is enough: the first sequence stored in
+ * the cycle, the index of that excerpt, and its timestamp. Any sequence maps to
+ * {@code firstIndex + (sequence - firstSequence)} of the last entry whose first sequence is not above it. Entries are
+ * kept in three parallel arrays; all three columns are non-decreasing (sequences and indices strictly increasing), so
+ * every lookup is a binary search over at most a few hundred entries (one per cycle file on disk).
  *
  * <p>Not thread-safe: owned by the log's owner thread.
  */
@@ -17,10 +19,11 @@ final class SequenceIndexMap {
 
     private long[] firstSequences = new long[8];
     private long[] firstIndexes = new long[8];
+    private long[] firstTimestamps = new long[8];
     private int size;
 
-    /** Adds the first excerpt of a new cycle. Both values must be above those of the previous entry. */
-    void add(long firstSequence, long firstIndex) {
+    /** Adds the first excerpt of a new cycle. Sequence and index must be above those of the previous entry. */
+    void add(long firstSequence, long firstIndex, long firstTimestamp) {
         if (size > 0 && (firstSequence <= firstSequences[size - 1] || firstIndex <= firstIndexes[size - 1])) {
             throw new IllegalArgumentException("cycle entry (" + firstSequence + ", 0x" + Long.toHexString(firstIndex)
                     + ") is not after (" + firstSequences[size - 1] + ", 0x"
@@ -29,9 +32,11 @@ final class SequenceIndexMap {
         if (size == firstSequences.length) {
             firstSequences = Arrays.copyOf(firstSequences, size * 2);
             firstIndexes = Arrays.copyOf(firstIndexes, size * 2);
+            firstTimestamps = Arrays.copyOf(firstTimestamps, size * 2);
         }
         firstSequences[size] = firstSequence;
         firstIndexes[size] = firstIndex;
+        firstTimestamps[size] = firstTimestamp;
         size++;
     }
 
@@ -51,6 +56,11 @@ final class SequenceIndexMap {
     long firstIndexAt(int entry) {
         checkEntry(entry);
         return firstIndexes[entry];
+    }
+
+    long firstTimestampAt(int entry) {
+        checkEntry(entry);
+        return firstTimestamps[entry];
     }
 
     /** Index of the first excerpt of the newest cycle. */
@@ -78,6 +88,21 @@ final class SequenceIndexMap {
             throw new IllegalArgumentException("index 0x" + Long.toHexString(index) + " is below the first mapped index");
         }
         return firstSequences[entry] + (index - firstIndexes[entry]);
+    }
+
+    /** The last entry whose first timestamp is strictly below {@code timestamp}, or -1. */
+    int lastEntryBefore(long timestamp) {
+        int lo = 0;
+        int hi = size - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (firstTimestamps[mid] < timestamp) {
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return hi;
     }
 
     /** Position of the last element {@code <= key} in the first {@code size} elements, or -1. */
@@ -108,7 +133,8 @@ final class SequenceIndexMap {
             if (i > 0) {
                 sb.append(", ");
             }
-            sb.append(firstSequences[i]).append("->0x").append(Long.toHexString(firstIndexes[i]));
+            sb.append(firstSequences[i]).append("->0x").append(Long.toHexString(firstIndexes[i]))
+                    .append('@').append(firstTimestamps[i]);
         }
         return sb.append(']').toString();
     }

@@ -380,7 +380,7 @@ public abstract class MessageStoreContract {
 
     @Test
     void manyChannelsAreIndependent() {
-        int channels = 60;
+        int channels = 50;
         int rounds = 10;
         for (int r = 1; r <= rounds; r++) {
             for (int c = 0; c < channels; c++) {

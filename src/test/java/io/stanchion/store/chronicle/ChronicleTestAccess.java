@@ -18,6 +18,15 @@ public final class ChronicleTestAccess {
         return ((ChronicleChannelLog) log).cycleCount();
     }
 
+    /** Tailers the log has open (bounded). */
+    public static int tailerCount(ChannelLog log) {
+        return ((ChronicleChannelLog) log).tailerCount();
+    }
+
+    public static int maxTailers() {
+        return ChronicleChannelLog.MAX_TAILERS;
+    }
+
     public static String directoryName(String channel) {
         return ChronicleMessageStore.directoryName(channel);
     }
