@@ -24,7 +24,9 @@ final class QueueGroup {
 
     /**
      * The member a new message goes to: fewest pending among those not stalled and whose client answers
-     * heartbeats; a pick that heads the list is rotated to its end (approximate round robin). Null when all stall.
+     * heartbeats; when there is none, the first member as in the original (so a group whose members all miss
+     * heartbeats still delivers); a pick that heads the list is rotated to its end (approximate round robin).
+     * Null when all stall.
      */
     Subscription pickForDelivery() {
         Subscription best = null;
@@ -35,6 +37,9 @@ final class QueueGroup {
             if (best == null || m.pending.size() < best.pending.size()) {
                 best = m;
             }
+        }
+        if (best == null && !members.isEmpty() && !members.get(0).isStalled()) {
+            best = members.get(0);
         }
         if (best != null && members.size() > 1 && members.get(0) == best) {
             members.remove(0);
