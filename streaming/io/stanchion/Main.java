@@ -31,6 +31,12 @@ public final class Main {
             org.slf4j.LoggerFactory.getLogger("io.stanchion.STREAM").error("Failed to start: {}", e.getMessage());
             System.exit(1);
             return;
+        } catch (RuntimeException | Error e) {
+            // A bug, not an operator error: keep the stack trace, but never leave a half-started process behind
+            // (the NATS connection's threads would keep the JVM alive forever, never ready).
+            org.slf4j.LoggerFactory.getLogger("io.stanchion.STREAM").error("Failed to start: unexpected error", e);
+            System.exit(1);
+            return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "stanchion-shutdown"));
     }
