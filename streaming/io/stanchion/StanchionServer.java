@@ -4,6 +4,8 @@ import io.stanchion.config.ServerConfig;
 import io.stanchion.engine.Engine;
 import io.stanchion.engine.Inbound;
 import io.stanchion.engine.Subjects;
+import io.stanchion.monitor.Metrics;
+import io.stanchion.monitor.Monitoring;
 import io.stanchion.protocol.pb.CloseRequest;
 import io.stanchion.protocol.pb.ConnectRequest;
 import io.stanchion.protocol.pb.ConnectResponse;
@@ -30,9 +32,11 @@ public final class StanchionServer implements AutoCloseable {
     private final JnatsTransport transport;
     private final Engine engine;
     private final String serverId;
+    private final Monitoring monitoring;
 
     private StanchionServer(ServerConfig config, Stores stores, JnatsTransport transport, Engine engine,
-                            String serverId) {
+                            String serverId, Monitoring monitoring) {
+        this.monitoring = monitoring;
         this.config = config;
         this.stores = stores;
         this.transport = transport;
@@ -45,9 +49,18 @@ public final class StanchionServer implements AutoCloseable {
         String serverId = UUID.randomUUID().toString().replace("-", "");
         LOG.info("Starting nats-streaming-server[{}] version {} (Stanchion)", config.clusterId, VERSION);
         LOG.info("ServerID: {}", serverId);
+        for (java.nio.file.Path file : config.configFiles) {
+            LOG.info("Using configuration file {}", file);
+        }
+        for (String warning : config.warnings) {
+            LOG.warn(warning);
+        }
         Stores stores = Stores.open(config);
         MessageStore store = stores.messages;
         JnatsTransport transport = null;
+        Monitoring monitoring = null;
+        Engine engine = null;
+        Metrics metrics = new Metrics(config.clusterId);
         try {
             RecoveredState recovered = stores.state.recovered();
             if (recovered.clusterId() != null && !recovered.clusterId().equals(config.clusterId)) {
@@ -66,10 +79,11 @@ public final class StanchionServer implements AutoCloseable {
             }
             transport = JnatsTransport.connect(config);
             LOG.info("Connected to NATS Server at {}", transport.connectedUrl());
-            Subjects subjects = Subjects.forCluster(config.clusterId, ackToken);
+            Subjects subjects = Subjects.forCluster(config.discoverPrefix, config.clusterId, ackToken);
             ensureAlone(config, transport, subjects);
-            Engine engine = new Engine(config, store, stores.state, transport, subjects);
+            engine = new Engine(config, store, stores.state, transport, subjects, metrics.engineMetrics());
             engine.start();
+            metrics.bind(engine);
             Inbound inbound = new Inbound(engine, transport, subjects);
             transport.subscribe(subjects.discover(), inbound.connect());
             transport.subscribe(subjects.pings(), inbound.ping());
@@ -80,13 +94,25 @@ public final class StanchionServer implements AutoCloseable {
             transport.subscribe(subjects.close(), inbound.close());
             transport.subscribe(subjects.ackWildcard(), inbound.ack());
             transport.flush(Duration.ofSeconds(5));
+            if (config.httpPort > 0) {
+                monitoring = Monitoring.start(config, engine, metrics, serverId, store.type());
+            }
             LOG.info("Cluster ID: {}, store: {}{}", config.clusterId, store.type(),
                     config.dir == null ? "" : " at " + config.dir.toAbsolutePath());
             LOG.info("Message store durability: {}", config.fileSync
                     ? "fsync per batch before PubAcks" : "memory-mapped log (survives a process crash)");
+            for (String line : config.storeLimits.describe().split("\n")) {
+                LOG.info(line);
+            }
             LOG.info("Streaming Server is ready");
-            return new StanchionServer(config, stores, transport, engine, serverId);
-        } catch (IOException | StartupException | RuntimeException e) {
+            return new StanchionServer(config, stores, transport, engine, serverId, monitoring);
+        } catch (IOException | StartupException | RuntimeException | InterruptedException e) {
+            if (monitoring != null) {
+                monitoring.close();
+            }
+            if (engine != null) {
+                engine.close();
+            }
             if (transport != null) {
                 transport.close();
             }
@@ -131,6 +157,11 @@ public final class StanchionServer implements AutoCloseable {
         return engine;
     }
 
+    /** The monitoring port actually bound, or 0 when monitoring is off. */
+    public int monitoringPort() {
+        return monitoring == null ? 0 : monitoring.port();
+    }
+
     public String serverId() {
         return serverId;
     }
@@ -138,6 +169,9 @@ public final class StanchionServer implements AutoCloseable {
     @Override
     public void close() {
         LOG.info("Streaming Server is shutting down");
+        if (monitoring != null) {
+            monitoring.close();
+        }
         transport.close();
         engine.close();
         stores.close();

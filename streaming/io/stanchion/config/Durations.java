@@ -7,7 +7,7 @@ import java.util.regex.Pattern;
 /** Go-style durations ("1h30m", "500ms", "2.5s", "0") and sizes ("1GB", "512KB", "1024"), as the original accepts. */
 public final class Durations {
     private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
-    private static final Pattern SIZE = Pattern.compile("(?i)^(\\d+)\\s*(b|k|kb|m|mb|g|gb|t|tb)?$");
+    private static final Pattern SIZE = Pattern.compile("(?i)^(-?\\d+)\\s*(b|[kmgtpe]|[kmgtpe]b|[kmgtpe]i|[kmgtpe]ib)?$");
 
     private Durations() {
     }
@@ -22,7 +22,7 @@ public final class Durations {
             return Duration.ofSeconds(Long.parseLong(s));
         }
         boolean negative = s.startsWith("-");
-        if (negative) {
+        if (negative || s.startsWith("+")) {
             s = s.substring(1);
         }
         Matcher m = PART.matcher(s);
@@ -54,47 +54,81 @@ public final class Durations {
         };
     }
 
-    /** Parses a size in bytes: "1024", "1KB", "10MB", "1GB" (powers of 1024, as the original). */
+    /**
+     * Parses a size in bytes the way the original does (NATS configuration number suffixes): "1024", "1K" = 1000,
+     * "1KB" = "1KiB" = "1Ki" = 1024, "10M" = 10,000,000, "10MB" = 10 MiB, then G, T, P, E alike (case-insensitive).
+     */
     public static long parseSize(String text) {
         Matcher m = SIZE.matcher(text.trim());
         if (!m.matches()) {
             throw new IllegalArgumentException("invalid size \"" + text + "\"");
         }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase();
-        return switch (unit.charAt(0)) {
-            case 'k' -> n << 10;
-            case 'm' -> n << 20;
-            case 'g' -> n << 30;
-            case 't' -> n << 40;
-            default -> n;
-        };
+        long n;
+        try {
+            n = Long.parseLong(m.group(1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("size \"" + text + "\" is out of range");
+        }
+        String suffix = m.group(2) == null ? "" : m.group(2).toLowerCase(java.util.Locale.ROOT);
+        if (suffix.isEmpty() || suffix.equals("b")) {
+            return n;
+        }
+        int power = "kmgtpe".indexOf(suffix.charAt(0)) + 1;
+        boolean binary = suffix.length() > 1;
+        long unit = 1;
+        for (int i = 0; i < power; i++) {
+            unit = Math.multiplyExact(unit, binary ? 1024L : 1000L);
+        }
+        try {
+            return Math.multiplyExact(n, unit);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("size \"" + text + "\" is out of range");
+        }
     }
 
-    /** Formats like Go's Duration.String for whole units: "1h2m3s", "500ms", "0s". */
+    /** Formats like Go's Duration.String: "1h2m3s", "1.5s", "500ms", "0s", "-2m0s". */
     public static String format(Duration d) {
-        long nanos = d.toNanos();
+        long nanos;
+        try {
+            nanos = d.toNanos();
+        } catch (ArithmeticException e) {
+            return d.toString();
+        }
         if (nanos == 0) {
             return "0s";
         }
-        if (nanos < 1_000_000_000L) {
-            if (nanos % 1_000_000 == 0) {
-                return nanos / 1_000_000 + "ms";
+        String sign = nanos < 0 ? "-" : "";
+        long u = Math.abs(nanos);
+        if (u < 1_000_000_000L) {
+            if (u < 1_000) {
+                return sign + u + "ns";
             }
-            return nanos + "ns";
+            if (u < 1_000_000) {
+                return sign + fraction(u, 1_000) + "\u00b5s";
+            }
+            return sign + fraction(u, 1_000_000) + "ms";
         }
-        StringBuilder sb = new StringBuilder();
-        long secs = d.getSeconds();
+        StringBuilder sb = new StringBuilder(sign);
+        long secs = u / 1_000_000_000L;
         long h = secs / 3600;
         long m = (secs % 3600) / 60;
-        long s = secs % 60;
         if (h > 0) {
             sb.append(h).append('h');
         }
         if (h > 0 || m > 0) {
             sb.append(m).append('m');
         }
-        sb.append(s).append('s');
+        sb.append(fraction(u % 60_000_000_000L, 1_000_000_000L)).append('s');
         return sb.toString();
+    }
+
+    private static String fraction(long value, long unit) {
+        long whole = value / unit;
+        long rest = value % unit;
+        if (rest == 0) {
+            return Long.toString(whole);
+        }
+        String digits = String.format("%0" + (Long.toString(unit).length() - 1) + "d", rest).replaceAll("0+$", "");
+        return whole + "." + digits;
     }
 }

@@ -2,11 +2,13 @@ package io.stanchion.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The one configuration object of a server: immutable, built by {@link Flags} (defaults &lt; flags) and read by
- * every part of the server. Defaults are the original NATS Streaming server's.
+ * The one configuration object of a server: immutable, built by {@link Flags} (defaults &lt; configuration file
+ * ({@link ConfigFile}) &lt; flags) and read by every part of the server. Defaults are the original NATS Streaming
+ * server's.
  */
 public final class ServerConfig {
 
@@ -27,10 +29,17 @@ public final class ServerConfig {
     public final boolean replaceDurable;
     /** At startup, cut a torn or corrupt tail of a log or journal instead of refusing to start. */
     public final boolean fileTruncateBadEof;
-    /** 0 = unlimited. */
+    /** Global and per-channel limits; {@link StoreLimits#forChannel} gives a channel's limits. */
+    public final StoreLimits storeLimits;
+    /** Derived: {@code storeLimits.maxChannels()}, the global max number of channels; 0 = unlimited. */
     public final int maxChannels;
-    /** Per channel; 0 = unlimited. */
+    /**
+     * Derived: {@code storeLimits.defaults().maxSubs()}, the global default of subscriptions per channel; 0 =
+     * unlimited. A channel's own value (per-channel limits) is {@code storeLimits.forChannel(name).maxSubs()}.
+     */
     public final int maxSubs;
+    /** Prefix of the discover subject clients connect on: {@code <discoverPrefix>.<clusterId>}. */
+    public final String discoverPrefix;
     /** Largest number of inbound requests the engine handles as one batch (one flush, one PubAck burst). */
     public final int ioBatchSize;
     public final boolean debug;
@@ -38,6 +47,29 @@ public final class ServerConfig {
     public final String natsUser;
     public final String natsPassword;
     public final String natsToken;
+    /** NATS credentials file (JWT + NKey seed) for the connection to NATS; null = none. */
+    public final Path natsCredentials;
+    /** File holding an NKey seed used to authenticate to NATS; null = none. */
+    public final Path nkeySeedFile;
+    /** TLS to NATS requested explicitly ({@code -secure}); see {@link #tlsEnabled()}. */
+    public final boolean secure;
+    /** PEM client certificate (chain) presented to NATS; needs {@link #tlsClientKey}. */
+    public final Path tlsClientCert;
+    /** PEM private key of {@link #tlsClientCert} (PKCS#8, PKCS#1 RSA or SEC1 EC, unencrypted). */
+    public final Path tlsClientKey;
+    /** PEM CA certificate(s) that verify the NATS server; null = the JVM's default trust store. */
+    public final Path tlsClientCa;
+    /** Name expected in the NATS server's certificate (and sent as SNI) instead of the URL's host. */
+    public final String tlsServerName;
+    /** Accept any NATS server certificate (insecure; logged loudly). */
+    public final boolean tlsSkipVerify;
+    /** Configuration files that were loaded, in order (empty when none). */
+    public final List<Path> configFiles;
+    /**
+     * Non-fatal remarks about the configuration (options accepted for compatibility but ignored, ...), to be
+     * logged at startup.
+     */
+    public final List<String> warnings;
     /** Monitoring HTTP port; 0 = no monitoring server. */
     public final int httpPort;
     /** Address the monitoring server binds to (loopback unless configured). */
@@ -54,16 +86,42 @@ public final class ServerConfig {
         this.fileSync = b.fileSync;
         this.replaceDurable = b.replaceDurable;
         this.fileTruncateBadEof = b.fileTruncateBadEof;
-        this.maxChannels = b.maxChannels;
-        this.maxSubs = b.maxSubs;
+        this.storeLimits = b.builtLimits;
+        this.maxChannels = storeLimits.maxChannels();
+        this.maxSubs = storeLimits.defaults().maxSubs();
+        this.discoverPrefix = b.discoverPrefix;
         this.ioBatchSize = b.ioBatchSize;
         this.debug = b.debug;
         this.trace = b.trace;
         this.natsUser = b.natsUser;
         this.natsPassword = b.natsPassword;
         this.natsToken = b.natsToken;
+        this.natsCredentials = b.natsCredentials;
+        this.nkeySeedFile = b.nkeySeedFile;
+        this.secure = b.secure;
+        this.tlsClientCert = b.tlsClientCert;
+        this.tlsClientKey = b.tlsClientKey;
+        this.tlsClientCa = b.tlsClientCa;
+        this.tlsServerName = b.tlsServerName;
+        this.tlsSkipVerify = b.tlsSkipVerify;
+        this.configFiles = List.copyOf(b.configFiles);
+        this.warnings = List.copyOf(b.warnings);
         this.httpPort = b.httpPort;
         this.httpHost = b.httpHost;
+    }
+
+    /**
+     * Whether the connection to NATS uses TLS: asked with {@code secure}, or implied (as in the original) by any
+     * of the client certificate, CA, server name or skip-verify options.
+     */
+    public boolean tlsEnabled() {
+        return secure || tlsClientCert != null || tlsClientKey != null || tlsClientCa != null || tlsServerName != null
+                || tlsSkipVerify;
+    }
+
+    /** The discover subject of this cluster: {@code <discoverPrefix>.<clusterId>}. */
+    public String discoverSubject() {
+        return discoverPrefix + "." + clusterId;
     }
 
     public static Builder builder() {
@@ -83,14 +141,24 @@ public final class ServerConfig {
         b.fileSync = fileSync;
         b.replaceDurable = replaceDurable;
         b.fileTruncateBadEof = fileTruncateBadEof;
-        b.maxChannels = maxChannels;
-        b.maxSubs = maxSubs;
+        b.limits = storeLimits.toBuilder();
+        b.discoverPrefix = discoverPrefix;
         b.ioBatchSize = ioBatchSize;
         b.debug = debug;
         b.trace = trace;
         b.natsUser = natsUser;
         b.natsPassword = natsPassword;
         b.natsToken = natsToken;
+        b.natsCredentials = natsCredentials;
+        b.nkeySeedFile = nkeySeedFile;
+        b.secure = secure;
+        b.tlsClientCert = tlsClientCert;
+        b.tlsClientKey = tlsClientKey;
+        b.tlsClientCa = tlsClientCa;
+        b.tlsServerName = tlsServerName;
+        b.tlsSkipVerify = tlsSkipVerify;
+        b.configFiles = new ArrayList<>(configFiles);
+        b.warnings = new ArrayList<>(warnings);
         b.httpPort = httpPort;
         b.httpHost = httpHost;
         return b;
@@ -108,14 +176,25 @@ public final class ServerConfig {
         private boolean fileSync;
         private boolean replaceDurable;
         private boolean fileTruncateBadEof;
-        private int maxChannels = 100;
-        private int maxSubs = 1000;
+        private StoreLimits.Builder limits = StoreLimits.builder();
+        private StoreLimits builtLimits;
+        private String discoverPrefix = "_STAN.discover";
         private int ioBatchSize = 1024;
         private boolean debug;
         private boolean trace;
         private String natsUser;
         private String natsPassword;
         private String natsToken;
+        private Path natsCredentials;
+        private Path nkeySeedFile;
+        private boolean secure;
+        private Path tlsClientCert;
+        private Path tlsClientKey;
+        private Path tlsClientCa;
+        private String tlsServerName;
+        private boolean tlsSkipVerify;
+        private List<Path> configFiles = new ArrayList<>();
+        private List<String> warnings = new ArrayList<>();
         private int httpPort;
         private String httpHost = "127.0.0.1";
 
@@ -130,14 +209,41 @@ public final class ServerConfig {
         public Builder fileSync(boolean v) { fileSync = v; return this; }
         public Builder replaceDurable(boolean v) { replaceDurable = v; return this; }
         public Builder fileTruncateBadEof(boolean v) { fileTruncateBadEof = v; return this; }
-        public Builder maxChannels(int v) { maxChannels = v; return this; }
-        public Builder maxSubs(int v) { maxSubs = v; return this; }
+        /** Global max number of channels (0 = unlimited). */
+        public Builder maxChannels(int v) { limits.maxChannels(v); return this; }
+        /** Global default of subscriptions per channel (0 = unlimited). */
+        public Builder maxSubs(int v) { limits.maxSubs(v); return this; }
+        /** Global default of messages per channel (0 = unlimited). */
+        public Builder maxMsgs(long v) { limits.maxMsgs(v); return this; }
+        /** Global default of bytes per channel (0 = unlimited). */
+        public Builder maxBytes(long v) { limits.maxBytes(v); return this; }
+        /** Global default message age (0 = unlimited). */
+        public Builder maxAge(Duration v) { limits.maxAge(v); return this; }
+        /** Global default channel inactivity before deletion (0 = never). */
+        public Builder maxInactivity(Duration v) { limits.maxInactivity(v); return this; }
+        /** Replaces all the limits (global and per-channel). */
+        public Builder storeLimits(StoreLimits v) { limits = v.toBuilder(); return this; }
+        /** The limits being built, to add per-channel entries or change global values in place. */
+        public StoreLimits.Builder limits() { return limits; }
+        public Builder discoverPrefix(String v) { discoverPrefix = v; return this; }
         public Builder ioBatchSize(int v) { ioBatchSize = v; return this; }
         public Builder debug(boolean v) { debug = v; return this; }
         public Builder trace(boolean v) { trace = v; return this; }
         public Builder natsUser(String v) { natsUser = v; return this; }
         public Builder natsPassword(String v) { natsPassword = v; return this; }
         public Builder natsToken(String v) { natsToken = v; return this; }
+        public Builder natsCredentials(Path v) { natsCredentials = v; return this; }
+        public Builder nkeySeedFile(Path v) { nkeySeedFile = v; return this; }
+        public Builder secure(boolean v) { secure = v; return this; }
+        public Builder tlsClientCert(Path v) { tlsClientCert = v; return this; }
+        public Builder tlsClientKey(Path v) { tlsClientKey = v; return this; }
+        public Builder tlsClientCa(Path v) { tlsClientCa = v; return this; }
+        public Builder tlsServerName(String v) { tlsServerName = v; return this; }
+        public Builder tlsSkipVerify(boolean v) { tlsSkipVerify = v; return this; }
+        /** Records a configuration file that was loaded. */
+        public Builder configFile(Path v) { configFiles.add(v); return this; }
+        /** Records a non-fatal remark about the configuration, logged at startup. */
+        public Builder warning(String v) { warnings.add(v); return this; }
         public Builder httpPort(int v) { httpPort = v; return this; }
         public Builder httpHost(String v) { httpHost = v; return this; }
 
@@ -158,8 +264,23 @@ public final class ServerConfig {
             if (hbFailCount < 0) {
                 throw new IllegalArgumentException("hb_fail_count can't be negative");
             }
-            if (maxChannels < 0 || maxSubs < 0) {
-                throw new IllegalArgumentException("limits can't be negative");
+            builtLimits = limits.build();
+            if (discoverPrefix == null || discoverPrefix.isEmpty()
+                    || StoreLimits.invalidNameReason(discoverPrefix) != null
+                    || !StoreLimits.isLiteral(discoverPrefix)) {
+                throw new IllegalArgumentException("invalid discover prefix \"" + discoverPrefix
+                        + "\": must be a subject without wildcards");
+            }
+            if ((tlsClientCert == null) != (tlsClientKey == null)) {
+                throw new IllegalArgumentException(tlsClientCert == null
+                        ? "tls_client_key is set but tls_client_cert is not: both are needed"
+                        : "tls_client_cert is set but tls_client_key is not: both are needed");
+            }
+            if (natsCredentials != null && nkeySeedFile != null) {
+                throw new IllegalArgumentException("credentials and nkey_seed_file can't both be used");
+            }
+            if (tlsServerName != null && tlsServerName.isBlank()) {
+                throw new IllegalArgumentException("TLS server name can't be empty");
             }
             if (httpPort < 0 || httpPort > 65535) {
                 throw new IllegalArgumentException("http_port must be between 0 and 65535");

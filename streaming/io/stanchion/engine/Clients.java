@@ -42,10 +42,12 @@ final class Clients {
     /** Closes a client's subscriptions; runs before the client is unregistered. */
     private final Consumer<Client> onClose;
     private final StateStore state;
+    private final EngineMetrics metrics;
 
     Clients(ServerConfig config, Transport transport, Replies replies, Scheduler scheduler, Executor engineThread,
-            Consumer<Client> onClose, StateStore state) {
+            Consumer<Client> onClose, StateStore state, EngineMetrics metrics) {
         this.state = state;
+        this.metrics = metrics;
         this.config = config;
         this.transport = transport;
         this.replies = replies;
@@ -197,10 +199,13 @@ final class Clients {
         }
         if (ok) {
             c.failedHeartbeats = 0;
-        } else if (++c.failedHeartbeats > config.hbFailCount) {
-            LOG.info("Client {} closed: {} heartbeats failed", c.id, c.failedHeartbeats);
-            close(c);
-            return;
+        } else {
+            metrics.heartbeatFailed();
+            if (++c.failedHeartbeats > config.hbFailCount) {
+                LOG.info("Client {} closed: {} heartbeats failed", c.id, c.failedHeartbeats);
+                close(c);
+                return;
+            }
         }
         if (c.heartbeatTimer == null) {
             scheduleHeartbeat(c, config.hbInterval.toNanos());

@@ -11,7 +11,8 @@ import io.stanchion.protocol.pb.UnsubscribeRequest;
 /** What the engine thread processes, in arrival order: decoded client requests and internal tasks. */
 sealed interface Command {
 
-    record Publish(PubMsg msg, String reply, int size) implements Command {
+    /** {@code receivedNanos}: {@link System#nanoTime()} when the transport decoded it. */
+    record Publish(PubMsg msg, String reply, int size, long receivedNanos) implements Command {
     }
 
     record Connect(ConnectRequest request, String reply) implements Command {

@@ -187,6 +187,7 @@ final class Delivery {
                 state.acked(sub.id, p.sequence);
             }
             replies.redeliver(target.inbox, m.record(), p.redeliveries);
+            target.redeliveredTotal++;
             counters.redelivered(m.record().length);
             if (target != sub && target.ackTimer == null) {
                 armAckTimer(target, p.deadline);

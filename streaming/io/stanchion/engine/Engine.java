@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -43,13 +45,19 @@ public final class Engine implements AutoCloseable {
     private final boolean fsync;
     private List<Subscription> toRedeliver;
     private final Thread thread;
+    private final ExecutorService queryThread = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "stanchion-query");
+        t.setDaemon(true);
+        return t;
+    });
     private volatile boolean running = true;
 
     /**
      * Builds the engine over an opened message store and state store, applying the state they recovered (the
      * caller has checked that it belongs to this cluster ID).
      */
-    public Engine(ServerConfig config, MessageStore store, StateStore state, Transport transport, Subjects subjects) {
+    public Engine(ServerConfig config, MessageStore store, StateStore state, Transport transport, Subjects subjects,
+                  EngineMetrics metrics) {
         this.batchSize = config.ioBatchSize;
         this.state = state;
         this.fsync = config.fileSync;
@@ -58,7 +66,7 @@ public final class Engine implements AutoCloseable {
         this.channels = new Channels(store, config.maxChannels);
         Subscriptions[] subs = new Subscriptions[1];
         this.clients = new Clients(config, transport, replies, scheduler, r -> submit(new Command.Task(r)),
-                c -> subs[0].clientClosed(c), state);
+                c -> subs[0].clientClosed(c), state, metrics);
         AtomicLong ackIds = new AtomicLong();
         String ackPrefix = subjects.ackPrefix();
         RecoveredState recovered = state.recovered();
@@ -66,7 +74,7 @@ public final class Engine implements AutoCloseable {
                 () -> ackPrefix + Nuid.next() + Long.toString(ackIds.incrementAndGet(), 36), state,
                 recovered.maxSubscriptionId());
         subs[0] = subscriptions;
-        this.publishes = new Publishes(channels, clients, delivery, replies, counters, config.fileSync);
+        this.publishes = new Publishes(channels, clients, delivery, replies, counters, config.fileSync, metrics);
         this.toRedeliver = new Recovery(channels, clients, subscriptions, delivery, state).apply(recovered);
         this.thread = new Thread(this::run, "stanchion-engine");
     }
@@ -101,14 +109,18 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    /** Runs {@code query} on the engine thread and returns its result (monitoring snapshots). */
+    /**
+     * Runs {@code query} on the engine thread and returns its result (monitoring snapshots). The future completes
+     * on a separate query thread, so what callers chain onto it never runs on (and slows) the engine thread.
+     */
     public <T> CompletableFuture<T> call(Function<EngineView, T> query) {
         CompletableFuture<T> result = new CompletableFuture<>();
         submit(new Command.Task(() -> {
             try {
-                result.complete(query.apply(new EngineView(channels, clients, subscriptions)));
+                T value = query.apply(new EngineView(channels, clients, subscriptions));
+                queryThread.execute(() -> result.complete(value));
             } catch (RuntimeException e) {
-                result.completeExceptionally(e);
+                queryThread.execute(() -> result.completeExceptionally(e));
             }
         }));
         return result;
@@ -147,7 +159,7 @@ public final class Engine implements AutoCloseable {
     private void handle(Command c) {
         try {
             if (c instanceof Command.Publish p) {
-                publishes.append(p.msg(), p.reply(), p.size());
+                publishes.append(p.msg(), p.reply(), p.size(), p.receivedNanos());
                 return;
             }
             if (c instanceof Command.AckMsg a) {
@@ -191,5 +203,6 @@ public final class Engine implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        queryThread.shutdownNow();
     }
 }

@@ -41,7 +41,7 @@ public final class Inbound {
     public MessageHandler publish() {
         return (subject, reply, data) -> {
             try {
-                engine.submit(new Command.Publish(PubMsg.parseFrom(data), reply, data.length));
+                engine.submit(new Command.Publish(PubMsg.parseFrom(data), reply, data.length, System.nanoTime()));
             } catch (InvalidProtocolBufferException e) {
                 replies.pubAck(reply, "", Errors.INVALID_PUBLISH);
             }

@@ -19,13 +19,16 @@ final class Publishes {
     private final Replies replies;
     private final Counters counters;
     private final boolean fsync;
+    private final EngineMetrics metrics;
 
     private final List<Channel> touched = new ArrayList<>();
     private final List<String> ackReplies = new ArrayList<>();
     private final List<String> ackGuids = new ArrayList<>();
+    private long[] ackReceived = new long[1024];
 
     Publishes(Channels channels, Clients clients, Delivery delivery, Replies replies, Counters counters,
-              boolean fsync) {
+              boolean fsync, EngineMetrics metrics) {
+        this.metrics = metrics;
         this.channels = channels;
         this.clients = clients;
         this.delivery = delivery;
@@ -35,7 +38,7 @@ final class Publishes {
     }
 
     /** Appends one publish; its PubAck waits for {@link #commit()}. Invalid ones are refused at once. */
-    void append(PubMsg m, String reply, int size) {
+    void append(PubMsg m, String reply, int size, long receivedNanos) {
         counters.received(size);
         String channelName = m.getSubject();
         if (m.getGuid().isEmpty() || !Names.isValidChannel(channelName)
@@ -53,12 +56,18 @@ final class Publishes {
         long ts = Math.max(WallClock.nanos(), ch.lastTimestamp);
         long seq = ch.log.lastSequence() + 1;
         byte[] record = encode(seq, channelName, m.getReply(), m.getData(), ts);
+        long t0 = System.nanoTime();
         ch.log.append(ts, record);
+        metrics.appendLatency(System.nanoTime() - t0);
         ch.lastTimestamp = ts;
         if (!ch.dirty) {
             ch.dirty = true;
             touched.add(ch);
         }
+        if (ackReplies.size() == ackReceived.length) {
+            ackReceived = java.util.Arrays.copyOf(ackReceived, ackReceived.length * 2);
+        }
+        ackReceived[ackReplies.size()] = receivedNanos;
         ackReplies.add(reply);
         ackGuids.add(m.getGuid());
     }
@@ -86,7 +95,9 @@ final class Publishes {
         }
         for (int i = 0; i < touched.size(); i++) {
             Channel ch = touched.get(i);
+            long t0 = System.nanoTime();
             ch.log.flush(fsync);
+            metrics.flushLatency(System.nanoTime() - t0, fsync);
             ch.committed = ch.log.lastSequence();
             ch.dirty = false;
         }
@@ -94,9 +105,12 @@ final class Publishes {
             delivery.deliverAvailable(touched.get(i));
         }
         touched.clear();
+        long now = System.nanoTime();
         for (int i = 0; i < ackReplies.size(); i++) {
             replies.pubAck(ackReplies.get(i), ackGuids.get(i), null);
+            metrics.pubAckLatency(now - ackReceived[i]);
         }
+        metrics.batchCommitted(ackReplies.size());
         ackReplies.clear();
         ackGuids.clear();
     }

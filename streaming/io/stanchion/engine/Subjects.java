@@ -6,7 +6,12 @@ public record Subjects(String discover, String pings, String publishPrefix, Stri
 
     /** Subjects for cluster {@code clusterId}; {@code ackToken} makes this server's ack inboxes unique. */
     public static Subjects forCluster(String clusterId, String ackToken) {
-        String discover = "_STAN.discover." + clusterId;
+        return forCluster("_STAN.discover", clusterId, ackToken);
+    }
+
+    /** As {@link #forCluster(String, String)} with a configured discover prefix. */
+    public static Subjects forCluster(String discoverPrefix, String clusterId, String ackToken) {
+        String discover = discoverPrefix + "." + clusterId;
         return new Subjects(discover, discover + ".pings", "_STAN.pub." + clusterId, "_STAN.sub." + clusterId,
                 "_STAN.unsub." + clusterId, "_STAN.subclose." + clusterId, "_STAN.close." + clusterId,
                 "_INBOX." + ackToken + ".");

@@ -180,7 +180,8 @@ final class Subscriptions {
     }
 
     private void checkSubLimit(Channel ch) throws Refusal {
-        if (config.maxSubs > 0 && ch.subscriptionCount() >= config.maxSubs) {
+        int max = config.storeLimits.forChannel(ch.name).maxSubs();
+        if (max > 0 && ch.subscriptionCount() >= max) {
             throw new Refusal(Errors.TOO_MANY_SUBS);
         }
     }

@@ -1,15 +1,21 @@
 package io.stanchion.transport;
 
+import io.nats.client.AuthHandler;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
+import io.nats.client.NKey;
 import io.nats.client.Nats;
 import io.nats.client.Options;
+import io.stanchion.config.PemTls;
 import io.stanchion.config.ServerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +61,27 @@ public final class JnatsTransport implements Transport, AutoCloseable {
         } else if (config.natsUser != null) {
             options.userInfo(config.natsUser, config.natsPassword == null ? "" : config.natsPassword);
         }
+        if (config.natsCredentials != null) {
+            if (!Files.isReadable(config.natsCredentials)) {
+                throw new IOException("NATS credentials file " + config.natsCredentials + " can't be read");
+            }
+            options.authHandler(Nats.credentials(config.natsCredentials.toString()));
+        } else if (config.nkeySeedFile != null) {
+            options.authHandler(nkeyAuth(config.nkeySeedFile));
+        }
+        if (config.tlsEnabled()) {
+            try {
+                options.sslContext(PemTls.clientContext(config));
+            } catch (GeneralSecurityException e) {
+                throw new IOException("TLS setup for the NATS connection failed: " + e.getMessage());
+            }
+            // Keep the URL's host name (not a resolved IP) so that the server certificate is checked against it.
+            options.noResolveHostnames();
+            if (config.tlsSkipVerify) {
+                LOG.warn("TLS: the NATS server's certificate is NOT verified (skip_verify): this connection is "
+                        + "open to man-in-the-middle attacks");
+            }
+        }
         try {
             return new JnatsTransport(Nats.connect(options.build()));
         } catch (InterruptedException e) {
@@ -64,6 +91,49 @@ public final class JnatsTransport implements Transport, AutoCloseable {
             throw new IOException("unable to connect to NATS server(s) " + String.join(",", config.natsUrls)
                     + ": " + e.getMessage());
         }
+    }
+
+    /** Authenticates with the NKey seed found in {@code seedFile} (the first line that is a user seed). */
+    private static AuthHandler nkeyAuth(Path seedFile) throws IOException {
+        char[] seed = null;
+        for (String line : Files.readAllLines(seedFile)) {
+            String t = line.trim();
+            if (t.startsWith("S") && t.length() >= 58 && t.matches("[A-Z2-7]+")) {
+                seed = t.toCharArray();
+                break;
+            }
+        }
+        if (seed == null) {
+            throw new IOException("NKey seed file " + seedFile + " holds no seed");
+        }
+        NKey nkey;
+        char[] publicKey;
+        try {
+            nkey = NKey.fromSeed(seed);
+            publicKey = nkey.getPublicKey();
+        } catch (GeneralSecurityException | RuntimeException e) {
+            throw new IOException("NKey seed file " + seedFile + " holds an invalid seed: " + e.getMessage());
+        }
+        return new AuthHandler() {
+            @Override
+            public byte[] sign(byte[] nonce) {
+                try {
+                    return nkey.sign(nonce);
+                } catch (GeneralSecurityException | IOException e) {
+                    throw new IllegalStateException("NKey signature failed: " + e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public char[] getID() {
+                return publicKey.clone();
+            }
+
+            @Override
+            public char[] getJWT() {
+                return null;
+            }
+        };
     }
 
     /** Subscribes {@code handler} to {@code subject} on the shared dispatcher. */

@@ -1,0 +1,247 @@
+package io.stanchion.monitor;
+
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.stanchion.engine.Counters;
+import io.stanchion.engine.Engine;
+import io.stanchion.engine.EngineMetrics;
+import io.stanchion.engine.Snapshot;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Native Prometheus metrics through Micrometer. Hot-path timers are recorded by the engine through
+ * {@link #engineMetrics()}; channel and subscription series are refreshed from an engine snapshot at each scrape.
+ *
+ * <p>Cardinality is bounded: one series set per channel (channels are bounded by max_channels), and per-subscription
+ * series for at most {@link #MAX_SUBSCRIPTION_SERIES} subscriptions (those with the most pending messages first);
+ * series of channels and subscriptions that are gone are removed at the next scrape. Labels never carry inboxes.
+ *
+ * <p>Threading: the registry is thread-safe; {@link #scrape} runs the refresh on the engine's query thread, one
+ * scrape at a time.
+ */
+public final class Metrics {
+    /** Upper bound of subscriptions exported with their own series. */
+    public static final int MAX_SUBSCRIPTION_SERIES = 1000;
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Timer pubAck;
+    private final Timer append;
+    private final Timer flush;
+    private final Timer fsync;
+    private final DistributionSummary batch;
+    private final io.micrometer.core.instrument.Counter heartbeatFailures;
+    private final Map<String, Values> channelValues = new HashMap<>();
+    private final Map<String, List<Meter>> channelMeters = new HashMap<>();
+    private final Map<Long, Values> subValues = new HashMap<>();
+    private final Map<Long, List<Meter>> subMeters = new HashMap<>();
+    private final Values totals = new Values();
+
+    public Metrics(String clusterId) {
+        registry.config().commonTags("cluster_id", clusterId);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        pubAck = latency("stanchion.pub.ack.latency", "Time from a publish's arrival to its PubAck");
+        append = latency("stanchion.store.append.latency", "Time to append one message to its log");
+        flush = latency("stanchion.store.flush.latency", "Time of a log flush at batch commit (no fsync)");
+        fsync = latency("stanchion.store.fsync.latency", "Time of a log flush with fsync at batch commit");
+        batch = DistributionSummary.builder("stanchion.publish.batch.size")
+                .description("Publishes committed together (one flush, one PubAck burst)")
+                .publishPercentileHistogram().maximumExpectedValue(4096.0).register(registry);
+        heartbeatFailures = io.micrometer.core.instrument.Counter.builder("stanchion.heartbeat.failures")
+                .description("Server-to-client heartbeats that got no reply in time").register(registry);
+        Gauge.builder("stanchion.clients", totals, v -> v.a).description("Registered clients").register(registry);
+        Gauge.builder("stanchion.channels", totals, v -> v.b).description("Channels").register(registry);
+        Gauge.builder("stanchion.subscriptions", totals, v -> v.c)
+                .description("Subscriptions, offline durables included").register(registry);
+    }
+
+    private Timer latency(String name, String description) {
+        return Timer.builder(name).description(description).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(1_000)).maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry);
+    }
+
+    /** Binds the server-wide counters of a started engine. */
+    public void bind(Engine engine) {
+        Counters c = engine.counters();
+        counter("stanchion.server.in.msgs", "Messages published to the server", c, Counters::inMsgs);
+        counter("stanchion.server.in.bytes", "Bytes published to the server", c, Counters::inBytes);
+        counter("stanchion.server.out.msgs", "Messages sent to subscribers (redeliveries included)", c,
+                Counters::outMsgs);
+        counter("stanchion.server.out.bytes", "Bytes sent to subscribers", c, Counters::outBytes);
+        counter("stanchion.server.redeliveries", "Messages redelivered", c, Counters::redeliveries);
+    }
+
+    private void counter(String name, String description, Counters c, java.util.function.ToDoubleFunction<Counters> f) {
+        FunctionCounter.builder(name, c, f).description(description).register(registry);
+    }
+
+    /** The hooks the engine calls on its hot path. */
+    public EngineMetrics engineMetrics() {
+        return new EngineMetrics() {
+            @Override
+            public void pubAckLatency(long nanos) {
+                pubAck.record(nanos, TimeUnit.NANOSECONDS);
+            }
+
+            @Override
+            public void appendLatency(long nanos) {
+                append.record(nanos, TimeUnit.NANOSECONDS);
+            }
+
+            @Override
+            public void flushLatency(long nanos, boolean synced) {
+                (synced ? fsync : flush).record(nanos, TimeUnit.NANOSECONDS);
+            }
+
+            @Override
+            public void heartbeatFailed() {
+                heartbeatFailures.increment();
+            }
+
+            @Override
+            public void batchCommitted(int publishes) {
+                if (publishes > 0) {
+                    batch.record(publishes);
+                }
+            }
+        };
+    }
+
+    /** Refreshes channel and subscription series from a snapshot, then renders the Prometheus text format. */
+    public CompletableFuture<Response> scrape(Engine engine) {
+        return engine.call(view -> new Object[] {view.totals(), view.channels()}).thenApply(r -> {
+            synchronized (this) {
+                Snapshot.Totals t = (Snapshot.Totals) r[0];
+                @SuppressWarnings("unchecked")
+                List<Snapshot.Channel> channels = (List<Snapshot.Channel>) r[1];
+                totals.a = t.clients();
+                totals.b = t.channels();
+                totals.c = t.subscriptions();
+                refresh(channels);
+                return new Response(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape());
+            }
+        });
+    }
+
+    private void refresh(List<Snapshot.Channel> channels) {
+        Set<String> seen = new HashSet<>();
+        List<Snapshot.Sub> subs = new ArrayList<>();
+        for (Snapshot.Channel ch : channels) {
+            seen.add(ch.name());
+            Values v = channelValues.computeIfAbsent(ch.name(), this::registerChannel);
+            v.a = ch.msgs();
+            v.b = ch.bytes();
+            v.c = ch.firstSeq();
+            v.d = ch.lastSeq();
+            for (Snapshot.Sub s : ch.subscriptions()) {
+                subs.add(s);
+            }
+        }
+        removeStale(channelValues, channelMeters, seen);
+        Map<String, Long> lastSeq = new HashMap<>();
+        channels.forEach(ch -> lastSeq.put(ch.name(), ch.lastSeq()));
+        subs.sort(Comparator.comparingInt(Snapshot.Sub::pendingCount).reversed()
+                .thenComparingLong(Snapshot.Sub::id));
+        Set<Long> seenSubs = new HashSet<>();
+        for (Snapshot.Sub s : subs.subList(0, Math.min(subs.size(), MAX_SUBSCRIPTION_SERIES))) {
+            seenSubs.add(s.id());
+            Values v = subValues.computeIfAbsent(s.id(), id -> registerSub(s));
+            v.a = s.pendingCount();
+            v.b = s.lastSent();
+            v.c = s.stalled() ? 1 : 0;
+            v.d = s.offline() ? 1 : 0;
+            v.e = s.redeliveries();
+            v.f = Math.max(0, lastSeq.getOrDefault(s.channel(), 0L) - s.lastSent());
+        }
+        removeStale(subValues, subMeters, seenSubs);
+    }
+
+    private Values registerChannel(String name) {
+        Values v = new Values();
+        Tags tags = Tags.of("channel", name);
+        List<Meter> meters = new ArrayList<>();
+        meters.add(Gauge.builder("stanchion.channel.msgs", v, x -> x.a).tags(tags)
+                .description("Messages stored in the channel").register(registry));
+        meters.add(Gauge.builder("stanchion.channel.bytes", v, x -> x.b).tags(tags)
+                .description("Bytes stored in the channel").register(registry));
+        meters.add(Gauge.builder("stanchion.channel.first.seq", v, x -> x.c).tags(tags)
+                .description("First stored sequence").register(registry));
+        meters.add(Gauge.builder("stanchion.channel.last.seq", v, x -> x.d).tags(tags)
+                .description("Last sequence").register(registry));
+        meters.add(FunctionCounter.builder("stanchion.channel.published", v, x -> x.d).tags(tags)
+                .description("Messages ever published to the channel (its last sequence); rate() is the publish rate")
+                .register(registry));
+        channelMeters.put(name, meters);
+        return v;
+    }
+
+    private Values registerSub(Snapshot.Sub s) {
+        Values v = new Values();
+        Tags tags = Tags.of("channel", s.channel(), "client_id", s.clientId() == null ? "" : s.clientId(),
+                "durable_name", s.durableName(), "queue_name", s.queueName(), "subscription", Long.toString(s.id()));
+        List<Meter> meters = new ArrayList<>();
+        meters.add(Gauge.builder("stanchion.subscription.pending", v, x -> x.a).tags(tags)
+                .description("Messages delivered and not yet acknowledged").register(registry));
+        meters.add(Gauge.builder("stanchion.subscription.last.sent", v, x -> x.b).tags(tags)
+                .description("Last sequence sent").register(registry));
+        meters.add(Gauge.builder("stanchion.subscription.stalled", v, x -> x.c).tags(tags)
+                .description("1 when pending reached MaxInFlight").register(registry));
+        meters.add(Gauge.builder("stanchion.subscription.offline", v, x -> x.d).tags(tags)
+                .description("1 for an offline durable").register(registry));
+        meters.add(FunctionCounter.builder("stanchion.subscription.redeliveries", v, x -> x.e).tags(tags)
+                .description("Redeliveries to this subscription").register(registry));
+        meters.add(Gauge.builder("stanchion.subscription.lag", v, x -> x.f).tags(tags)
+                .description("Channel last sequence minus last sent").register(registry));
+        subMeters.put(s.id(), meters);
+        return v;
+    }
+
+    private <K> void removeStale(Map<K, Values> values, Map<K, List<Meter>> meters, Set<K> seen) {
+        values.keySet().removeIf(k -> {
+            if (seen.contains(k)) {
+                return false;
+            }
+            meters.remove(k).forEach(registry::remove);
+            return true;
+        });
+    }
+
+    /** Plain holders read by the gauges; written under the scrape lock. */
+    private static final class Values {
+        volatile double a;
+        volatile double b;
+        volatile double c;
+        volatile double d;
+        volatile double e;
+        volatile double f;
+    }
+}

@@ -1,0 +1,240 @@
+package io.stanchion.monitor;
+
+import io.stanchion.StanchionServer;
+import io.stanchion.config.ServerConfig;
+import io.stanchion.engine.Counters;
+import io.stanchion.engine.Engine;
+import io.stanchion.engine.Snapshot;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The original server's monitoring endpoints, {@code /streaming/serverz|storez|clientsz|channelsz}, with the same
+ * JSON field names, query parameters and 404 texts, so prometheus-nats-exporter and existing dashboards work.
+ * Threading: any thread; engine state is read through {@link Engine#call}.
+ */
+final class StreamingEndpoints {
+    private static final int DEFAULT_LIMIT = 1024;
+    private static final DateTimeFormatter RFC3339 = DateTimeFormatter.ISO_OFFSET_DATE_TIME;
+
+    private final ServerConfig config;
+    private final Engine engine;
+    private final String serverId;
+    private final String storeType;
+    private final OffsetDateTime startTime = OffsetDateTime.now(ZoneOffset.UTC);
+
+    StreamingEndpoints(ServerConfig config, Engine engine, String serverId, String storeType) {
+        this.config = config;
+        this.engine = engine;
+        this.serverId = serverId;
+        this.storeType = storeType;
+    }
+
+    CompletableFuture<Response> handle(String path, Map<String, List<String>> query) {
+        try {
+            return switch (path) {
+                case "/streaming/serverz" -> serverz();
+                case "/streaming/storez" -> storez();
+                case "/streaming/clientsz" -> clientsz(Query.of(query));
+                case "/streaming/channelsz" -> channelsz(Query.of(query));
+                case "/streaming/isFTActive" -> CompletableFuture.completedFuture(new Response(204, Response.TEXT, ""));
+                default -> null;
+            };
+        } catch (Query.BadParameter e) {
+            return CompletableFuture.completedFuture(Response.badRequest(e.getMessage()));
+        }
+    }
+
+    private CompletableFuture<Response> serverz() {
+        return engine.call(view -> view.totals()).thenApply(t -> {
+            Counters c = engine.counters();
+            OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+            Json j = new Json().begin()
+                    .field("cluster_id", config.clusterId)
+                    .field("server_id", serverId)
+                    .field("version", StanchionServer.VERSION)
+                    .field("go", "java" + System.getProperty("java.version"))
+                    .field("state", "STANDALONE")
+                    .field("now", RFC3339.format(now))
+                    .field("start_time", RFC3339.format(startTime))
+                    .field("uptime", uptime(Duration.between(startTime, now)))
+                    .field("clients", t.clients())
+                    .field("subscriptions", t.subscriptions())
+                    .field("channels", t.channels())
+                    .field("total_msgs", t.msgs())
+                    .field("total_bytes", t.bytes())
+                    .field("in_msgs", c.inMsgs())
+                    .field("in_bytes", c.inBytes())
+                    .field("out_msgs", c.outMsgs())
+                    .field("out_bytes", c.outBytes());
+            ProcessFds fds = ProcessFds.read();
+            if (fds.open() > 0) {
+                j.field("open_fds", fds.open());
+            }
+            if (fds.max() > 0) {
+                j.field("max_fds", fds.max());
+            }
+            return Response.json(j.end().toString());
+        });
+    }
+
+    private CompletableFuture<Response> storez() {
+        return engine.call(view -> view.totals()).thenApply(t -> {
+            Json j = header(new Json().begin()).field("type", storeType);
+            LimitsJson.write(j, config);
+            j.field("total_msgs", t.msgs()).field("total_bytes", t.bytes());
+            return Response.json(j.end().toString());
+        });
+    }
+
+    private CompletableFuture<Response> clientsz(Query q) {
+        String only = q.string("client");
+        boolean subs = q.flag("subs");
+        return engine.call(view -> view.clients()).thenApply(all -> {
+            if (only != null) {
+                for (Snapshot.Client c : all) {
+                    if (c.id().equals(only)) {
+                        Json j = new Json().begin();
+                        client(j, c, subs);
+                        return Response.json(j.end().toString());
+                    }
+                }
+                return Response.notFound("Client " + only + " not found");
+            }
+            int offset = q.nonNegative("offset", 0);
+            int limit = q.nonNegative("limit", DEFAULT_LIMIT);
+            List<Snapshot.Client> page = page(all, offset, limit);
+            Json j = header(new Json().begin())
+                    .field("offset", offset).field("limit", limit)
+                    .field("count", page.size()).field("total", all.size())
+                    .array("clients");
+            for (Snapshot.Client c : page) {
+                j.element();
+                client(j, c, subs);
+                j.end();
+            }
+            return Response.json(j.endArray().end().toString());
+        });
+    }
+
+    private void client(Json j, Snapshot.Client c, boolean subs) {
+        j.field("id", c.id()).field("hb_inbox", c.heartbeatInbox()).field("subs_count", c.subscriptions().size());
+        if (subs && !c.subscriptions().isEmpty()) {
+            Map<String, List<Snapshot.Sub>> byChannel = new LinkedHashMap<>();
+            for (Snapshot.Sub s : c.subscriptions()) {
+                byChannel.computeIfAbsent(s.channel(), k -> new ArrayList<>()).add(s);
+            }
+            j.object("subscriptions");
+            byChannel.forEach((channel, list) -> {
+                j.array(channel);
+                list.forEach(s -> sub(j, s));
+                j.endArray();
+            });
+            j.end();
+        }
+    }
+
+    private CompletableFuture<Response> channelsz(Query q) {
+        String only = q.string("channel");
+        boolean subs = q.flag("subs");
+        return engine.call(view -> view.channels()).thenApply(all -> {
+            if (only != null) {
+                for (Snapshot.Channel ch : all) {
+                    if (ch.name().equals(only)) {
+                        Json j = new Json().begin();
+                        channel(j, ch, subs);
+                        return Response.json(j.end().toString());
+                    }
+                }
+                return Response.notFound("Channel " + only + " not found");
+            }
+            int offset = q.nonNegative("offset", 0);
+            int limit = q.nonNegative("limit", DEFAULT_LIMIT);
+            List<Snapshot.Channel> page = page(all, offset, limit);
+            Json j = header(new Json().begin())
+                    .field("offset", offset).field("limit", limit)
+                    .field("count", page.size()).field("total", all.size());
+            if (subs) {
+                j.array("channels");
+                for (Snapshot.Channel ch : page) {
+                    j.element();
+                    channel(j, ch, true);
+                    j.end();
+                }
+                j.endArray();
+            } else {
+                j.stringArray("names", page.stream().map(Snapshot.Channel::name).toList());
+            }
+            return Response.json(j.end().toString());
+        });
+    }
+
+    private void channel(Json j, Snapshot.Channel ch, boolean subs) {
+        j.field("name", ch.name()).field("msgs", ch.msgs()).field("bytes", ch.bytes())
+                .field("first_seq", ch.firstSeq()).field("last_seq", ch.lastSeq());
+        if (subs) {
+            j.field("subs_count", ch.subscriptions().size());
+            j.array("subscriptions");
+            ch.subscriptions().forEach(s -> sub(j, s));
+            j.endArray();
+        }
+    }
+
+    private static void sub(Json j, Snapshot.Sub s) {
+        j.element()
+                .field("client_id", s.clientId())
+                .field("inbox", s.inbox())
+                .field("ack_inbox", s.ackInbox())
+                .fieldIfNotEmpty("durable_name", s.durableName())
+                .fieldIfNotEmpty("queue_name", s.queueName())
+                .field("is_durable", s.durable())
+                .field("is_offline", s.offline())
+                .field("max_inflight", s.maxInFlight())
+                .field("ack_wait", s.ackWaitSeconds())
+                .field("last_sent", s.lastSent())
+                .field("pending_count", s.pendingCount())
+                .field("is_stalled", s.stalled())
+                .end();
+    }
+
+    private Json header(Json j) {
+        return j.field("cluster_id", config.clusterId)
+                .field("server_id", serverId)
+                .field("now", RFC3339.format(OffsetDateTime.now(ZoneOffset.UTC)));
+    }
+
+    private static <T> List<T> page(List<T> all, int offset, int limit) {
+        if (offset >= all.size()) {
+            return List.of();
+        }
+        return all.subList(offset, Math.min(all.size(), offset + limit));
+    }
+
+    /** Go's Duration-like uptime as the original prints it: 1d2h3m4s. */
+    static String uptime(Duration d) {
+        long secs = Math.max(0, d.getSeconds());
+        long days = secs / 86_400;
+        long hours = (secs % 86_400) / 3600;
+        long mins = (secs % 3600) / 60;
+        long s = secs % 60;
+        StringBuilder b = new StringBuilder();
+        if (days > 0) {
+            b.append(days).append('d');
+        }
+        if (days > 0 || hours > 0) {
+            b.append(hours).append('h');
+        }
+        if (days > 0 || hours > 0 || mins > 0) {
+            b.append(mins).append('m');
+        }
+        return b.append(s).append('s').toString();
+    }
+}
