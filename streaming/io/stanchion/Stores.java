@@ -5,6 +5,7 @@ import io.stanchion.store.MessageStore;
 import io.stanchion.store.StateStore;
 import io.stanchion.store.StoreException;
 import io.stanchion.store.chronicle.ChronicleMessageStore;
+import io.stanchion.store.chronicle.ChronicleStateStore;
 import io.stanchion.store.memory.MemoryMessageStore;
 import io.stanchion.store.memory.NoStateStore;
 
@@ -13,6 +14,7 @@ import io.stanchion.store.memory.NoStateStore;
  * store keeps the state journal in {@code <dir>/_state}, beside the channel directories.
  */
 final class Stores implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("io.stanchion.STREAM");
     final MessageStore messages;
     final StateStore state;
 
@@ -28,7 +30,10 @@ final class Stores implements AutoCloseable {
             }
             MessageStore messages = new ChronicleMessageStore(config.dir);
             try {
-                return new Stores(messages, new NoStateStore()); // TEMP until ChronicleStateStore lands
+                ChronicleStateStore state = new ChronicleStateStore(config.dir.resolve(ChronicleStateStore.DIRECTORY),
+                        config.fileTruncateBadEof);
+                state.recoveryWarnings().forEach(w -> LOG.warn("{}", w));
+                return new Stores(messages, state);
             } catch (StoreException e) {
                 messages.close();
                 throw e;
