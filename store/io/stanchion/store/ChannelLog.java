@@ -2,6 +2,8 @@ package io.stanchion.store;
 
 /**
  * The message log of one channel: messages with dense sequences starting at 1 and non-decreasing timestamps.
+ * Retention ({@link #removeBefore}) only ever removes the oldest messages, so the stored ones are always the dense
+ * range {@link #firstSequence()} .. {@link #lastSequence()}.
  *
  * <p>Threading: a log has exactly one owner thread (the engine thread that writes it); every method is called from
  * that thread only, except {@link #messageCount()}, {@link #byteCount()}, {@link #firstSequence()} and
@@ -19,7 +21,8 @@ public interface ChannelLog extends AutoCloseable {
     /**
      * Appends a message whose sequence is {@link #lastSequence()} + 1 and returns that sequence.
      *
-     * @param timestampNanos wall-clock receive time in ns since the epoch; callers keep it non-decreasing
+     * @param timestampNanos wall-clock receive time in ns since the epoch; callers keep it non-decreasing (a lower one
+     *                       is stored as the previous message's, even when {@link #removeBefore} removed that one)
      * @param record         the message as the server encodes it; stored and returned byte for byte
      */
     long append(long timestampNanos, byte[] record);
@@ -27,7 +30,10 @@ public interface ChannelLog extends AutoCloseable {
     /** The message at {@code sequence}, or {@code null} when it is below the first or above the last. */
     StoredMessage read(long sequence);
 
-    /** Sequence of the oldest stored message; {@code lastSequence() + 1} when the log is empty. */
+    /**
+     * Sequence of the oldest stored message; {@code lastSequence() + 1} when the log is empty (never appended to, or
+     * everything removed by {@link #removeBefore}).
+     */
     long firstSequence();
 
     /** Sequence of the newest message ever appended (0 for a new channel); kept even when older ones are removed. */
@@ -44,6 +50,36 @@ public interface ChannelLog extends AutoCloseable {
      * every stored message is older. Never scans the log: O(log n) reads or better.
      */
     long sequenceAtOrAfter(long timestampNanos);
+
+    /**
+     * Removes every message whose sequence is below {@code sequence} (retention: max_msgs, max_bytes, max_age).
+     *
+     * <p>{@code sequence} is clamped to {@code lastSequence() + 1}; nothing happens when it is at or below
+     * {@link #firstSequence()}. Afterwards {@link #firstSequence()} is the new first, {@link #messageCount()} and
+     * {@link #byteCount()} count only the remaining messages, {@link #read} of a removed sequence returns
+     * {@code null} and {@link #sequenceAtOrAfter} never answers a removed one. {@link #lastSequence()} does not
+     * change, even when every message is removed ({@code firstSequence() == lastSequence() + 1}): the next
+     * {@link #append} still gets {@code lastSequence() + 1}.
+     *
+     * <p>A persistent log keeps the new first sequence across a restart (with the durability of {@link #append}:
+     * the process may crash after return; {@link #flush(boolean) flush(true)} makes it survive a power loss too)
+     * and returns the space of removed messages to the file system as far as its storage granularity allows.
+     *
+     * @param sequence the new first sequence; any value is accepted
+     */
+    void removeBefore(long sequence);
+
+    /**
+     * The first sequence to keep so that the stored messages total at most {@code maxBytes} record bytes: the
+     * smallest {@code s >= firstSequence()} such that the record sizes of {@code s .. lastSequence()} sum to at most
+     * {@code maxBytes}, but never above {@code lastSequence()} (the newest message is always kept, whatever its
+     * size). {@code firstSequence()} when the whole log fits (and when it is empty). Pass the result to
+     * {@link #removeBefore} to enforce a byte limit. O(log n) reads at most, using the stored cumulative sizes;
+     * no read at all when the log already fits.
+     *
+     * @param maxBytes the byte budget; a negative one keeps only the newest message
+     */
+    long firstSequenceWithinBytes(long maxBytes);
 
     /**
      * Makes every appended message durable to the policy's level: after return a crash of the process loses

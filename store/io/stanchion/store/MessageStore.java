@@ -5,8 +5,8 @@ import java.util.Collection;
 /**
  * All channel logs of one server. Opening an implementation recovers every channel found in its storage.
  *
- * <p>Threading: {@link #channel(String)} and {@link #close()} are called from the engine thread only;
- * {@link #channels()} may be read from any thread.
+ * <p>Threading: {@link #channel(String)}, {@link #delete(String)} and {@link #close()} are called from the engine
+ * thread only; {@link #channels()} may be read from any thread.
  */
 public interface MessageStore extends AutoCloseable {
 
@@ -18,6 +18,16 @@ public interface MessageStore extends AutoCloseable {
 
     /** The log of an existing channel, or {@code null}. */
     ChannelLog existing(String name);
+
+    /**
+     * Deletes a channel: closes its log (which is unusable afterwards) and removes all its storage. Afterwards
+     * {@link #existing} returns {@code null} for it and {@link #channel} creates a new empty log whose sequences start
+     * at 1 again (as when the original server deletes an inactive channel). For a persistent store the channel does
+     * not come back at the next open.
+     *
+     * @return {@code true} when the channel existed
+     */
+    boolean delete(String name);
 
     /** Every channel currently in the store, recovered ones included. */
     Collection<ChannelLog> channels();

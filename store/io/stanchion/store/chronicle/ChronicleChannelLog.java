@@ -4,17 +4,27 @@ import io.stanchion.store.ChannelLog;
 import io.stanchion.store.StoreException;
 import io.stanchion.store.StoredMessage;
 import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.core.io.BackgroundResourceReleaser;
+import net.openhft.chronicle.core.io.IOTools;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.TailerDirection;
+import net.openhft.chronicle.queue.impl.RollingResourcesCache;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.wire.DocumentContext;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.text.ParseException;
 import java.util.ArrayList;
@@ -27,7 +37,16 @@ import java.util.Objects;
  *
  * <p>State kept in memory: the {@link SequenceIndexMap} (one entry per non-empty cycle), the first/last timestamps,
  * the cumulative byte counter, and the volatile counts. Recovery reads the first excerpt of every cycle and the last
- * excerpt of the queue, nothing else.
+ * excerpt of the queue, plus the excerpt of the logical first sequence when the {@code first-sequence} file raises it;
+ * nothing else.
+ *
+ * <p>Retention ({@link #removeBefore}): the new first sequence is written to the {@code first-sequence} file first
+ * (format on {@link ChronicleMessageStore}), then every cycle file whose messages all lie below it is deleted: the
+ * tailers parked in those cycles are closed, Chronicle's background releaser is drained so that no mapping or file
+ * descriptor of them remains, the files are unlinked, and Chronicle's directory listing (the lowest cycle in
+ * {@code metadata.cq4t} and its cached cycle tree) is refreshed. The cycle holding the new first message, and when
+ * everything is removed the cycle of the last message, is never deleted: it is the current append cycle or older than
+ * it only by empty cycles, and it lets recovery find the last sequence.
  *
  * <p>Threading: one appender (created on the first append) and a few tailers (see {@link #tailers}), all used by the
  * owner thread only. Chronicle's own single-thread check is switched off on them because the store may be opened (and
@@ -48,13 +67,23 @@ final class ChronicleChannelLog implements ChannelLog {
     static final int HEADER_SIZE = 28;
 
     private static final String METADATA_FILE = "metadata.cq4t";
+    private static final String CYCLE_SUFFIX = ".cq4";
     static final int MAX_TAILERS = 4;
+
+    /** The logical first sequence, when retention removed messages (format on {@link ChronicleMessageStore}). */
+    static final String FIRST_SEQUENCE_FILE = "first-sequence";
+    private static final String FIRST_SEQUENCE_TEMP = FIRST_SEQUENCE_FILE + ".tmp";
+    static final byte[] FIRST_SEQUENCE_MAGIC = "STANFSQ1".getBytes(StandardCharsets.US_ASCII);
+    static final int FIRST_SEQUENCE_VALUE_OFFSET = 8;
+    static final int FIRST_SEQUENCE_FILE_SIZE = 16;
 
     private final String name;
     private final Path directory;
     private final SingleChronicleQueue queue;
     private final RollCycle rollCycle;
     private final SequenceIndexMap cycles = new SequenceIndexMap();
+    /** Cycle number to file name and back, exactly as the queue names its cycle files. */
+    private final RollingResourcesCache cycleFiles;
 
     // ---- owner-thread state ----
     private final MonotonicTimeProvider clock;
@@ -81,6 +110,16 @@ final class ChronicleChannelLog implements ChannelLog {
     private boolean closed;
     /** Why the log refuses further use after an inconsistency found while appending, or null. */
     private String broken;
+
+    // ---- retention (owner thread) ----
+    /** No cycle file below this cycle is on disk (as far as this log knows); deletion is skipped while it holds. */
+    private int lowestCycleOnDisk = Integer.MAX_VALUE;
+    /** Shared mapping of the {@code first-sequence} file once this instance created it, else null. */
+    private MappedByteBuffer firstSequenceMap;
+    /** The {@code first-sequence} file was written since the last fsync. */
+    private boolean firstSequenceUnsynced;
+    /** Cycle files deleted by retention (this instance); for tests. */
+    long cycleFilesDeleted;
 
     // ---- fsync bookkeeping (owner thread) ----
     /** Cycle of the last append made through this instance, or -1 before the first. */
@@ -119,10 +158,15 @@ final class ChronicleChannelLog implements ChannelLog {
         this.queue = queue;
         this.clock = clock;
         this.rollCycle = queue.rollCycle();
+        File dirFile = directory.toFile();
+        this.cycleFiles = new RollingResourcesCache(rollCycle, queue.epoch(),
+                text -> new File(dirFile, text + CYCLE_SUFFIX),
+                file -> stripSuffix(file.getName()));
         this.parentDirty = created;
         this.directoryDirty = created;
         try {
             recover();
+            applyFirstSequenceFile();
         } catch (RuntimeException e) {
             closeQuietly();
             if (e instanceof StoreException) {
@@ -142,6 +186,7 @@ final class ChronicleChannelLog implements ChannelLog {
         if (cycle > lastCycle) {
             return; // no cycle file: a new channel
         }
+        lowestCycleOnDisk = cycle;
         // Appends go on in the newest cycle on disk even if the clock is now behind it.
         clock.atLeast(queue.epoch() + (long) lastCycle * rollCycle.lengthInMillis());
         // 1. The first excerpt of every non-empty cycle: (first sequence, first index).
@@ -161,15 +206,16 @@ final class ChronicleChannelLog implements ChannelLog {
                             long start = bytes.readPosition();
                             long seq = bytes.readLong(start + SEQUENCE_OFFSET);
                             long ts = bytes.readLong(start + TIMESTAMP_OFFSET);
+                            long cumulative = bytes.readLong(start + CUMULATIVE_OFFSET);
                             if (cycles.isEmpty()) {
                                 firstSeq = seq;
                                 firstTimestamp = ts;
-                                firstCumulative = bytes.readLong(start + CUMULATIVE_OFFSET);
+                                firstCumulative = cumulative;
                             } else if (seq != previousCycleEnd) {
                                 throw corrupt("cycle " + found + " starts at sequence " + seq + ", expected "
                                         + previousCycleEnd + " (the previous cycle's first sequence + its count)");
                             }
-                            cycles.add(seq, index, ts);
+                            cycles.add(seq, index, ts, cumulative);
                             excerptReads++;
                             firstIndexInCycle = index;
                         }
@@ -226,6 +272,22 @@ final class ChronicleChannelLog implements ChannelLog {
         appendCycle = -1;
     }
 
+    /** Step 3 of recovery: the logical first sequence left by retention, if above the first excerpt on disk. */
+    private void applyFirstSequenceFile() {
+        long persisted = readFirstSequenceFile();
+        long last = lastSequence;
+        if (persisted > last + 1) {
+            // Ahead of the recovered tail (a power loss kept the file but lost the newest messages): the tail wins,
+            // and the file must say so before the next append hands out those sequences again.
+            persisted = last + 1;
+            writeFirstSequence(persisted);
+        }
+        if (persisted > firstSequence) {
+            advanceFirst(persisted, false);
+            deleteCyclesBefore(persisted); // the files a crash between the two steps of removeBefore left behind
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------------------
     // ChannelLog
 
@@ -240,8 +302,10 @@ final class ChronicleChannelLog implements ChannelLog {
         ensureOpen();
         long seq = lastSequence + 1;
         boolean empty = seq == firstSequence;
-        long ts = empty ? timestampNanos : Math.max(timestampNanos, lastTimestamp);
+        // Clamped to the previous message even when retention removed it: the cycle map's timestamps must not go back.
+        long ts = seq == 1 ? timestampNanos : Math.max(timestampNanos, lastTimestamp);
         long index;
+        boolean otherCycle = false;
         try {
             ExcerptAppender app = appender();
             DocumentContext dc = app.writingDocument();
@@ -261,6 +325,7 @@ final class ChronicleChannelLog implements ChannelLog {
             index = app.lastIndexAppended();
             int cycle = rollCycle.toCycle(index);
             if (cycle != appendCycle) {
+                otherCycle = true;
                 try {
                     onNewAppendCycle(app, cycle, seq, index, ts);
                 } catch (RuntimeException e) {
@@ -285,6 +350,15 @@ final class ChronicleChannelLog implements ChannelLog {
         nextCumulative += record.length;
         byteCount = nextCumulative - firstCumulative;
         lastSequence = seq;
+        if (empty && otherCycle && seq > 1) {
+            // Retention had removed every message and this one opened another cycle: the older cycles hold only
+            // removed messages, so they go now rather than at the next removeBefore.
+            try {
+                deleteCyclesBefore(seq);
+            } catch (RuntimeException ignored) {
+                // the message is stored; the files are tried again at the next deletion
+            }
+        }
         return seq;
     }
 
@@ -294,7 +368,8 @@ final class ChronicleChannelLog implements ChannelLog {
                 // Another writer used this queue: our map would be wrong from here on.
                 throw corrupt("sequence " + seq + " opened cycle " + cycle + " at index 0x" + Long.toHexString(index));
             }
-            cycles.add(seq, index, ts);
+            cycles.add(seq, index, ts, nextCumulative);
+            lowestCycleOnDisk = Math.min(lowestCycleOnDisk, cycle);
             directoryDirty = true; // Chronicle created a cycle file (and updated its metadata file)
         }
         if (appendFile != null) {
@@ -337,9 +412,18 @@ final class ChronicleChannelLog implements ChannelLog {
 
     /** Timestamp of a stored sequence (one excerpt read). */
     private long timestampAt(long sequence) {
+        return longAt(sequence, TIMESTAMP_OFFSET);
+    }
+
+    /** Cumulative field of a stored sequence: the record bytes appended before it (one excerpt read). */
+    private long cumulativeAt(long sequence) {
+        return longAt(sequence, CUMULATIVE_OFFSET);
+    }
+
+    private long longAt(long sequence, int offset) {
         try (DocumentContext dc = openExcerpt(sequence)) {
             Bytes<?> bytes = dc.wire().bytes();
-            return bytes.readLong(bytes.readPosition() + TIMESTAMP_OFFSET);
+            return bytes.readLong(bytes.readPosition() + offset);
         } catch (StoreException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -501,6 +585,258 @@ final class ChronicleChannelLog implements ChannelLog {
         return lo;
     }
 
+    // ------------------------------------------------------------------------------------------------------------
+    // Retention
+
+    @Override
+    public void removeBefore(long sequence) {
+        ensureOpen();
+        long target = Math.min(sequence, lastSequence + 1);
+        if (target <= firstSequence) {
+            return;
+        }
+        try {
+            // The file before the deletion: a crash between the steps leaves cycle files that recovery deletes, never
+            // a first sequence inside deleted cycles.
+            advanceFirst(target, true);
+            deleteCyclesBefore(target);
+        } catch (StoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new StoreException("channel " + name + ": cannot remove messages before " + target + ": " + e, e);
+        }
+    }
+
+    /**
+     * Makes {@code target} (in first + 1 .. last + 1) the first sequence: one excerpt read unless it is last + 1, then
+     * (when {@code persist}) the {@code first-sequence} file, then the in-memory state. A failure changes nothing.
+     */
+    private void advanceFirst(long target, boolean persist) {
+        long ts;
+        long cumulative;
+        if (target <= lastSequence) {
+            try (DocumentContext dc = openExcerpt(target)) {
+                Bytes<?> bytes = dc.wire().bytes();
+                long start = bytes.readPosition();
+                ts = bytes.readLong(start + TIMESTAMP_OFFSET);
+                cumulative = bytes.readLong(start + CUMULATIVE_OFFSET);
+            }
+        } else {
+            ts = lastTimestamp;
+            cumulative = nextCumulative;
+        }
+        if (persist) {
+            writeFirstSequence(target);
+        }
+        firstTimestamp = ts;
+        firstCumulative = cumulative;
+        firstSequence = target;
+        byteCount = nextCumulative - cumulative;
+    }
+
+    /**
+     * Deletes every cycle file below the cycle that holds {@code first} (the cycle of the last message when the log is
+     * empty), releasing this log's tailers and Chronicle's mappings of them first, then refreshes Chronicle's
+     * directory listing. A file that cannot be deleted stays; the next deletion tries it again.
+     */
+    private void deleteCyclesBefore(long first) {
+        if (cycles.isEmpty()) {
+            return;
+        }
+        int keepEntry = first <= lastSequence ? cycles.entryOf(first) : cycles.size() - 1;
+        if (keepEntry < 0) {
+            return;
+        }
+        int keepCycle = rollCycle.toCycle(cycles.firstIndexAt(keepEntry));
+        if (keepCycle <= lowestCycleOnDisk) {
+            return; // the usual case: no whole cycle fell out of the log
+        }
+        closeTailersBefore(keepCycle);
+        // Tailers leaving a cycle and closed tailers release their cycle file (unmap, close) on Chronicle's
+        // background releaser thread: wait for it, so that no mapping keeps the deleted space allocated.
+        BackgroundResourceReleaser.releasePendingResources();
+        List<Path> doomed = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*" + CYCLE_SUFFIX)) {
+            for (Path f : files) {
+                int c = cycleOfFile(f);
+                if (c != Integer.MIN_VALUE && c < keepCycle) {
+                    doomed.add(f);
+                }
+            }
+        } catch (IOException e) {
+            // Cannot list: leave every file; the next deletion lists again.
+            return;
+        }
+        int lowest = keepCycle;
+        for (Path f : doomed) {
+            try {
+                if (Files.deleteIfExists(f)) {
+                    cycleFilesDeleted++;
+                }
+            } catch (IOException e) {
+                lowest = Math.min(lowest, cycleOfFile(f)); // tried again at the next deletion
+            }
+        }
+        cycles.removeFirst(keepEntry);
+        rolledFiles.removeIf(f -> !f.exists());
+        lowestCycleOnDisk = lowest;
+        queue.refreshDirectoryListing(); // lowest cycle in metadata.cq4t, and the queue's cached cycle tree
+        directoryDirty = true;
+    }
+
+    /** Closes the tailers that are (or may be) in a cycle below {@code cycle}; the others move to the front. */
+    private void closeTailersBefore(int cycle) {
+        int kept = 0;
+        for (int i = 0; i < tailerCount; i++) {
+            if (tailerCycle[i] >= cycle) {
+                tailers[kept] = tailers[i];
+                tailerNext[kept] = tailerNext[i];
+                tailerCycle[kept] = tailerCycle[i];
+                tailerUsed[kept] = tailerUsed[i];
+                kept++;
+            } else {
+                try {
+                    tailers[i].close();
+                } catch (RuntimeException ignored) {
+                    // a tailer that fails to close holds nothing we can release anyway
+                }
+            }
+        }
+        for (int i = kept; i < tailerCount; i++) {
+            tailers[i] = null;
+        }
+        tailerCount = kept;
+    }
+
+    /** The cycle of a cycle file of this queue, or {@link Integer#MIN_VALUE} when the name is not one. */
+    private int cycleOfFile(Path file) {
+        try {
+            Long cycle = cycleFiles.toLong(file.toFile());
+            if (cycle == null || cycle < Integer.MIN_VALUE + 1L || cycle > Integer.MAX_VALUE) {
+                return Integer.MIN_VALUE;
+            }
+            int c = (int) (long) cycle;
+            // Only a name the queue itself would give that cycle: never delete a stray file by a lenient parse.
+            return cycleFiles.resourceFor(c).path.getName().equals(file.getFileName().toString()) ? c
+                    : Integer.MIN_VALUE;
+        } catch (RuntimeException e) {
+            return Integer.MIN_VALUE;
+        }
+    }
+
+    private static String stripSuffix(String fileName) {
+        return fileName.endsWith(CYCLE_SUFFIX) ? fileName.substring(0, fileName.length() - CYCLE_SUFFIX.length())
+                : fileName;
+    }
+
+    /**
+     * Records {@code first} in the {@code first-sequence} file. The first time (per log instance) the file is written
+     * whole to a temporary file, mapped, and renamed over the old one; afterwards only its 8-byte value is stored
+     * into the shared mapping: no system call, and the aligned store cannot be torn by a crash.
+     */
+    private void writeFirstSequence(long first) {
+        MappedByteBuffer map = firstSequenceMap;
+        if (map != null) {
+            map.putLong(FIRST_SEQUENCE_VALUE_OFFSET, first);
+            firstSequenceUnsynced = true;
+            return;
+        }
+        Path temp = directory.resolve(FIRST_SEQUENCE_TEMP);
+        Path file = directory.resolve(FIRST_SEQUENCE_FILE);
+        try {
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.READ, StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer content = ByteBuffer.allocate(FIRST_SEQUENCE_FILE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+                content.put(FIRST_SEQUENCE_MAGIC).putLong(first).flip();
+                while (content.hasRemaining()) {
+                    ch.write(content);
+                }
+                map = ch.map(FileChannel.MapMode.READ_WRITE, 0, FIRST_SEQUENCE_FILE_SIZE);
+                map.order(ByteOrder.LITTLE_ENDIAN);
+            }
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            throw new StoreException("channel " + name + ": cannot write " + file + ": " + e, e);
+        }
+        firstSequenceMap = map;
+        firstSequenceUnsynced = true;
+        directoryDirty = true; // the rename
+    }
+
+    /** The sequence in the {@code first-sequence} file, or 0 when there is none or it is not one this class wrote. */
+    private long readFirstSequenceFile() {
+        Path file = directory.resolve(FIRST_SEQUENCE_FILE);
+        if (!Files.exists(file)) {
+            return 0;
+        }
+        byte[] content;
+        try {
+            content = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new StoreException("channel " + name + ": cannot read " + file + ": " + e, e);
+        }
+        if (content.length != FIRST_SEQUENCE_FILE_SIZE) {
+            return 0; // only a foreign or damaged file; without it the log merely keeps more messages
+        }
+        ByteBuffer b = ByteBuffer.wrap(content).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < FIRST_SEQUENCE_MAGIC.length; i++) {
+            if (b.get(i) != FIRST_SEQUENCE_MAGIC[i]) {
+                return 0;
+            }
+        }
+        return Math.max(0, b.getLong(FIRST_SEQUENCE_VALUE_OFFSET));
+    }
+
+    @Override
+    public long firstSequenceWithinBytes(long maxBytes) {
+        ensureOpen();
+        long first = firstSequence;
+        long last = lastSequence;
+        if (last < first || (maxBytes >= 0 && byteCount <= maxBytes)) {
+            return first;
+        }
+        if (maxBytes < 0 || first == last) {
+            return last;
+        }
+        // bytes(s .. last) = nextCumulative - cumulative(s) <= maxBytes  <=>  cumulative(s) >= threshold, and the
+        // cumulative field never decreases along the log: the answer is the lower bound of threshold, capped at last.
+        // cumulative(first) < threshold here. The cycle map's first cumulatives (no read) narrow it to one cycle k:
+        // cumulative(first of k) < threshold <= cumulative(first of k + 1), or the cap for the newest cycle.
+        long threshold = nextCumulative - maxBytes;
+        int k = cycles.lastEntryWithCumulativeBelow(threshold);
+        if (k < 0) {
+            return first; // cannot happen: the cycle holding first has a first cumulative <= cumulative(first)
+        }
+        long lo = Math.max(first, cycles.firstSequenceAt(k)) + 1;
+        long hi = k + 1 < cycles.size() ? cycles.firstSequenceAt(k + 1) : last;
+        if (lo >= hi) {
+            return hi;
+        }
+        // Answer in [lo, hi], every probe in cycle k. Gallop from lo first (a limit enforced at every append trims
+        // one or two messages: one or two reads), then a binary search in the last gap: O(log d) reads, d = answer
+        // - lo.
+        long step = 1;
+        while (lo < hi) {
+            long probe = Math.min(hi - 1, lo + step - 1);
+            if (cumulativeAt(probe) < threshold) {
+                lo = probe + 1;
+                step <<= 1;
+            } else {
+                hi = probe;
+                break;
+            }
+        }
+        while (lo < hi) {
+            long mid = (lo + hi) >>> 1;
+            if (cumulativeAt(mid) < threshold) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
     @Override
     public void flush(boolean fsync) {
         ensureOpen();
@@ -523,6 +859,10 @@ final class ChronicleChannelLog implements ChannelLog {
                 syncChannel.force(false);
             }
             unsynced = false;
+            if (firstSequenceUnsynced && firstSequenceMap != null) {
+                firstSequenceMap.force();
+            }
+            firstSequenceUnsynced = false;
             if (directoryDirty) {
                 Path metadata = directory.resolve(METADATA_FILE);
                 if (metadata.toFile().isFile()) {
@@ -597,6 +937,15 @@ final class ChronicleChannelLog implements ChannelLog {
         }
         appender = null;
         tailerCount = 0;
+        MappedByteBuffer map = firstSequenceMap;
+        firstSequenceMap = null;
+        if (map != null) {
+            try {
+                IOTools.clean(map); // unmap now (no access follows: the log is closed), not at some later GC
+            } catch (RuntimeException ignored) {
+                // the garbage collector unmaps it eventually
+            }
+        }
         if (failure != null) {
             throw failure;
         }

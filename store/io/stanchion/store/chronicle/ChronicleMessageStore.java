@@ -4,6 +4,7 @@ import io.stanchion.store.ChannelLog;
 import io.stanchion.store.MessageStore;
 import io.stanchion.store.StoreException;
 import net.openhft.chronicle.bytes.SyncMode;
+import net.openhft.chronicle.core.io.BackgroundResourceReleaser;
 import net.openhft.chronicle.core.time.SystemTimeProvider;
 import net.openhft.chronicle.core.time.TimeProvider;
 import net.openhft.chronicle.queue.RollCycle;
@@ -21,14 +22,19 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A {@link MessageStore} keeping each channel in its own Chronicle Queue. Type {@code FILE}.
@@ -40,6 +46,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *   &lt;channel&gt;/                 one SingleChronicleQueue per channel
  *     metadata.cq4t            Chronicle's own metadata (roll cycle, directory listing, write lock)
  *     &lt;cycle&gt;.cq4              one file per roll cycle holding messages, e.g. 20250101L.cq4 for LARGE_DAILY
+ *     first-sequence           only once retention removed messages: the logical first sequence (below)
+ *     first-sequence.tmp       transient, while first-sequence is being replaced
+ *   .deleted-&lt;n&gt;-&lt;m&gt;/        a deleted channel's directory, renamed before its files are removed;
+ *                              any left over (crash, failed removal) is removed when the store opens
  *   _anything/ .anything       ignored: reserved for other state (e.g. a future _state/ directory)
  * </pre>
  * The directory name is the channel name, except that {@code %}, {@code /}, {@code \}, control characters, and a
@@ -61,17 +71,58 @@ import java.util.concurrent.ConcurrentHashMap;
  * Chronicle adds its own 4-byte excerpt header (length + flags) in front. Because of the cumulative field, the byte
  * count is {@code cumulative(last) + length(last) - cumulative(first)} and needs no scan at recovery.
  *
+ * <h2>Retention: {@code first-sequence} and cycle file deletion</h2>
+ * {@link ChannelLog#removeBefore} keeps the messages in the queue and moves the <em>logical</em> first sequence; the
+ * byte count stays O(1): {@code cumulative(last) + length(last) - cumulative(new first)} (one excerpt read for the
+ * new first message's cumulative and timestamp). The new first sequence is persisted in {@code first-sequence}:
+ * <pre>
+ * offset size  field
+ *      0    8  magic             ASCII "STANFSQ1"
+ *      8    8  first sequence    little-endian; messages below it are removed
+ * </pre>
+ * It is written only by {@code removeBefore}: the first call of a log instance writes the whole file to
+ * {@code first-sequence.tmp}, maps it (shared) and renames it over {@code first-sequence} (atomic); later calls store
+ * the new value into that mapping (one aligned 8-byte store, no system call, cannot be torn by a process crash). Like
+ * an append, it then survives a crash of the process; {@code flush(true)} also forces it (and the directory entry
+ * after the rename) to the device. At recovery the first sequence is {@code max(first excerpt on disk, file)}, clamped
+ * to {@code last + 1} (after a power loss without fsync the file may be ahead of the recovered tail); a missing file or
+ * one of another size or magic counts as absent (the log then only keeps more messages). Recovery reads one more
+ * excerpt (the logical first) when the file raises the first sequence; it still scans nothing.
+ *
+ * <p>Then every cycle file whose messages all lie below the new first sequence is deleted: the cycle holding the new
+ * first message is kept, and when everything is removed the cycle holding the last message is kept, so recovery can
+ * still find the last sequence and the cycle being appended to is never deleted. Deleting means: close the log's
+ * tailers parked in those cycles, drain Chronicle's background resource releaser (so no mapping or descriptor of them
+ * remains and the space is really freed), unlink the files whose names are exactly the queue's names for cycles
+ * below the kept one (empty cycle files included), drop their entries from the sequence map, and refresh Chronicle's
+ * directory listing (the lowest cycle in {@code metadata.cq4t} and the queue's cached cycle tree), so that later
+ * appends, tailers and reopen see a queue starting at the kept cycle. When every message was removed and an append
+ * opens a new cycle, the older cycles (holding only removed messages) are deleted the same way at once. The file is
+ * written before anything is deleted: a crash in between leaves cycle files that the next recovery deletes, never a
+ * first sequence inside deleted cycles.
+ * Deletion runs on the owner thread inside {@code removeBefore}, only when a whole cycle falls out of the log (a
+ * check against the lowest cycle on disk otherwise); it costs a directory listing, the unlinks and a possible re-map
+ * of a tailer later. A file that cannot be deleted is tried again at the next deletion.
+ *
+ * <p>{@link #delete(String)} closes the log, drains the releaser, renames the channel directory to
+ * {@code .deleted-<n>-<m>} (atomic; ignored by recovery), fsyncs the root directory, and removes the renamed tree.
+ *
  * <h2>Sequence to Chronicle index</h2>
- * Chronicle indices are dense within a roll cycle. Each log keeps one (first sequence, first index, first timestamp)
- * entry per non-empty cycle ({@link SequenceIndexMap}); recovery builds it by reading the first excerpt of each cycle,
- * and checks that each cycle's first sequence is the previous cycle's first sequence plus the previous cycle's excerpt
- * count (from Chronicle's index, no excerpt read) and that the last excerpt holds the sequence the map predicts. So
- * opening a channel reads (cycles + 1) excerpts, whatever its size. A read is a binary search in that map,
- * {@code moveToIndex}, and one excerpt read whose sequence field is verified (a mismatch throws
- * {@link StoreException}: corruption). Sequential reads skip the {@code moveToIndex}.
+ * Chronicle indices are dense within a roll cycle. Each log keeps one (first sequence, first index, first timestamp,
+ * first cumulative) entry per non-empty cycle ({@link SequenceIndexMap}); recovery builds it by reading the first
+ * excerpt of each cycle, and checks that each cycle's first sequence is the previous cycle's first sequence plus the
+ * previous cycle's excerpt count (from Chronicle's index, no excerpt read) and that the last excerpt holds the
+ * sequence the map predicts. So opening a channel reads (cycles + 1) excerpts, whatever its size (one more when
+ * {@code first-sequence} raises the first sequence). A read is a binary search in that map, {@code moveToIndex},
+ * and one excerpt read whose sequence field is verified (a mismatch throws {@link StoreException}: corruption).
+ * Sequential reads skip the {@code moveToIndex}.
  * {@code sequenceAtOrAfter} answers from the cached first/last timestamps when it can, else picks the cycle from the
  * map's first timestamps and binary-searches inside it reading one timestamp per probe: at most about
- * log2(messages in that cycle) + 1 excerpt reads, all in one cycle file.
+ * log2(messages in that cycle) + 1 excerpt reads, all in one cycle file. {@code firstSequenceWithinBytes} works the
+ * same way on the cumulative field ({@code bytes(s..last) = cumulative(last) + length(last) - cumulative(s)}): the
+ * map's first cumulatives pick the cycle, then a galloping search from the current first message (or the cycle's
+ * start) reads O(log d) excerpts in that cycle, d being how many messages it skips: one or two reads when a byte
+ * limit is enforced after every append.
  *
  * <p>Moving a tailer into another cycle maps that cycle file and (when nothing else holds it) unmaps the one it
  * leaves, about 1-2 ms measured here against sub-microsecond reads inside a cycle; each log therefore keeps up to
@@ -92,11 +143,12 @@ import java.util.concurrent.ConcurrentHashMap;
  *   of the JVM, and the kernel writes them to the device on its own schedule (Linux: dirty_expire, 30 s by default).
  *   They do not survive a power loss or kernel crash before that writeback.</li>
  *   <li><b>{@code flush(true)}</b>: {@code fdatasync} ({@code FileChannel.force(false)}) of every cycle file appended
- *   to since the previous {@code flush(true)} (the current one and any left by a roll), then, when a cycle file or the
- *   channel directory was created since, {@code fdatasync} of {@code metadata.cq4t} and {@code fsync} of the channel
- *   directory (and of root for a new channel) so the new directory entries are durable too. On Linux, fsync of a file
- *   writes back the page-cache pages dirtied through any mapping of it, so after return every message appended before
- *   the call is on the device (as far as the device honours flushes) and survives a power loss.</li>
+ *   to since the previous {@code flush(true)} (the current one and any left by a roll), {@code msync} of the
+ *   {@code first-sequence} mapping when retention changed it, then, when a cycle file or the channel directory was
+ *   created or a file renamed or deleted since, {@code fdatasync} of {@code metadata.cq4t} and {@code fsync} of the
+ *   channel directory (and of root for a new channel) so the directory entries are durable too. On Linux, fsync of a
+ *   file writes back the page-cache pages dirtied through any mapping of it, so after return every message appended
+ *   before the call is on the device (as far as the device honours flushes) and survives a power loss.</li>
  * </ul>
  * Why not Chronicle's {@code ExcerptAppender.sync()} (checked in chronicle-queue 2026.4 / chronicle-bytes 2026.4):
  * it calls {@code MappedBytesStore.syncUpTo(writePosition)}, which msyncs with the queue's {@code SyncMode} only from
@@ -108,10 +160,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * therefore built with {@code SyncMode.NONE} and fsync is done on the files as above.
  *
  * <h2>Threading</h2>
- * {@link #channel}, {@link #existing} and {@link #close} from the engine thread; {@link #channels()} and the counts of
- * every log from any thread (a {@link ConcurrentHashMap} and volatile fields). Each log has one appender (created on
- * its first append) and its tailers, used by its owner thread only; Chronicle's single-thread check is disabled on
- * them because recovery may run on the thread that opens the store, not the engine thread.
+ * {@link #channel}, {@link #existing}, {@link #delete} and {@link #close} from the engine thread; {@link #channels()}
+ * and the counts of every log from any thread (a {@link ConcurrentHashMap} and volatile fields). Each log has one
+ * appender (created on its first append) and its tailers, used by its owner thread only; Chronicle's single-thread
+ * check is disabled on them because recovery may run on the thread that opens the store, not the engine thread.
  *
  * <h2>Other behaviour</h2>
  * <ul>
@@ -138,6 +190,8 @@ public final class ChronicleMessageStore implements MessageStore {
 
     public static final String TYPE = "FILE";
     static final String LOCK_FILE = ".lock";
+    /** Prefix of a deleted channel's directory until its files are removed. */
+    static final String TRASH_PREFIX = ".deleted-";
     private static final String METADATA_FILE = "metadata.cq4t";
     private static final String CYCLE_SUFFIX = ".cq4";
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
@@ -210,6 +264,7 @@ public final class ChronicleMessageStore implements MessageStore {
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final ConcurrentHashMap<String, ChronicleChannelLog> channels = new ConcurrentHashMap<>();
+    private final AtomicLong trashCounter = new AtomicLong();
     private volatile boolean closed;
 
     /** Opens (creating if needed) the store at {@code root} with {@link Options#defaults()}. */
@@ -250,6 +305,7 @@ public final class ChronicleMessageStore implements MessageStore {
         this.lockChannel = ch;
         this.lock = l;
         try {
+            removeLeftoverTrash();
             recoverChannels();
         } catch (RuntimeException e) {
             close();
@@ -293,6 +349,25 @@ public final class ChronicleMessageStore implements MessageStore {
                 continue;
             }
             channels.put(channel, openLog(channel, dir, false));
+        }
+    }
+
+    /** Removes the directories of channels deleted by an earlier store that could not remove them (best effort). */
+    private void removeLeftoverTrash() {
+        List<Path> trash = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(root, TRASH_PREFIX + "*")) {
+            for (Path p : stream) {
+                trash.add(p);
+            }
+        } catch (IOException e) {
+            return; // recovery lists root again and reports
+        }
+        for (Path p : trash) {
+            try {
+                deleteTree(p);
+            } catch (IOException ignored) {
+                // ignored by recovery anyway; tried again at the next open
+            }
         }
     }
 
@@ -362,6 +437,82 @@ public final class ChronicleMessageStore implements MessageStore {
     public ChannelLog existing(String name) {
         Objects.requireNonNull(name, "name");
         return channels.get(name);
+    }
+
+    @Override
+    public boolean delete(String name) {
+        Objects.requireNonNull(name, "name");
+        ensureOpen();
+        ChronicleChannelLog log = channels.remove(name);
+        if (log == null) {
+            return false;
+        }
+        Path dir = log.directory();
+        StoreException failure = null;
+        try {
+            log.close();
+        } catch (RuntimeException e) {
+            failure = e instanceof StoreException se ? se : new StoreException(e.toString(), e);
+        }
+        BackgroundResourceReleaser.releasePendingResources(); // unmap and close its cycle files before unlinking
+        // Rename first: one atomic step after which recovery no longer sees the channel, whatever happens next.
+        Path trash = root.resolve(TRASH_PREFIX + System.nanoTime() + "-" + trashCounter.incrementAndGet());
+        boolean renamed;
+        try {
+            Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
+            renamed = true;
+        } catch (IOException e) {
+            trash = dir; // remove it in place
+            renamed = false;
+        }
+        if (renamed) {
+            try (FileChannel ch = FileChannel.open(root, StandardOpenOption.READ)) {
+                ch.force(true); // the channel stays deleted after a power loss
+            } catch (IOException ignored) {
+                // some file systems refuse to sync a directory; the rename is still atomic
+            }
+        }
+        try {
+            deleteTree(trash);
+        } catch (IOException e) {
+            if (!renamed) {
+                StoreException se = new StoreException("channel " + name + ": cannot delete " + dir + ": "
+                        + oneLine(e), e);
+                if (failure == null) {
+                    failure = se;
+                } else {
+                    failure.addSuppressed(se);
+                }
+            }
+            // else: the channel is gone; the leftover .deleted-* directory is removed at the next open
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return true;
+    }
+
+    /** Deletes a directory tree (files first); a missing one is fine. */
+    private static void deleteTree(Path top) throws IOException {
+        if (!Files.exists(top)) {
+            return;
+        }
+        Files.walkFileTree(top, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.deleteIfExists(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                if (e != null) {
+                    throw e;
+                }
+                Files.deleteIfExists(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
     }
 
     @Override
@@ -474,8 +625,20 @@ public final class ChronicleMessageStore implements MessageStore {
         }
     }
 
+    /** The reason in words, as an operator reads it (no exception class names). */
     private static String oneLine(Throwable e) {
-        String s = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        String s;
+        if (e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null) {
+            s = fse.getReason().toLowerCase(java.util.Locale.ROOT);
+        } else if (e instanceof java.nio.file.AccessDeniedException) {
+            s = "permission denied";
+        } else if (e instanceof java.nio.file.FileAlreadyExistsException) {
+            s = "a file of that name exists";
+        } else if (e instanceof java.nio.file.NoSuchFileException) {
+            s = "no such file or directory";
+        } else {
+            s = e.getMessage() == null ? "I/O error" : e.getMessage();
+        }
         return s.replace('\n', ' ').replace('\r', ' ');
     }
 

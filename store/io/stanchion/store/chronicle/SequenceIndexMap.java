@@ -8,10 +8,11 @@ import java.util.Arrays;
  *
  * <p>Chronicle indices are dense within a roll cycle ({@code index = cycle << bits | n}, n = 0, 1, 2 ...) and every
  * appended excerpt takes the next sequence, so one entry per non-empty cycle is enough: the first sequence stored in
- * the cycle, the index of that excerpt, and its timestamp. Any sequence maps to
- * {@code firstIndex + (sequence - firstSequence)} of the last entry whose first sequence is not above it. Entries are
- * kept in three parallel arrays; all three columns are non-decreasing (sequences and indices strictly increasing), so
- * every lookup is a binary search over at most a few hundred entries (one per cycle file on disk).
+ * the cycle, the index of that excerpt, its timestamp and its cumulative field (the record bytes of the channel before
+ * it). Any sequence maps to {@code firstIndex + (sequence - firstSequence)} of the last entry whose first sequence is
+ * not above it. Entries are kept in four parallel arrays; all four columns are non-decreasing (sequences and indices
+ * strictly increasing), so every lookup is a binary search over at most a few hundred entries (one per cycle file on
+ * disk). Retention drops entries from the front ({@link #removeFirst}) when it deletes their cycle files.
  *
  * <p>Not thread-safe: owned by the log's owner thread.
  */
@@ -20,10 +21,11 @@ final class SequenceIndexMap {
     private long[] firstSequences = new long[8];
     private long[] firstIndexes = new long[8];
     private long[] firstTimestamps = new long[8];
+    private long[] firstCumulatives = new long[8];
     private int size;
 
     /** Adds the first excerpt of a new cycle. Sequence and index must be above those of the previous entry. */
-    void add(long firstSequence, long firstIndex, long firstTimestamp) {
+    void add(long firstSequence, long firstIndex, long firstTimestamp, long firstCumulative) {
         if (size > 0 && (firstSequence <= firstSequences[size - 1] || firstIndex <= firstIndexes[size - 1])) {
             throw new IllegalArgumentException("cycle entry (" + firstSequence + ", 0x" + Long.toHexString(firstIndex)
                     + ") is not after (" + firstSequences[size - 1] + ", 0x"
@@ -33,11 +35,29 @@ final class SequenceIndexMap {
             firstSequences = Arrays.copyOf(firstSequences, size * 2);
             firstIndexes = Arrays.copyOf(firstIndexes, size * 2);
             firstTimestamps = Arrays.copyOf(firstTimestamps, size * 2);
+            firstCumulatives = Arrays.copyOf(firstCumulatives, size * 2);
         }
         firstSequences[size] = firstSequence;
         firstIndexes[size] = firstIndex;
         firstTimestamps[size] = firstTimestamp;
+        firstCumulatives[size] = firstCumulative;
         size++;
+    }
+
+    /** Drops the first {@code count} entries (their cycles were deleted). */
+    void removeFirst(int count) {
+        if (count < 0 || count > size) {
+            throw new IndexOutOfBoundsException("cannot remove " + count + " of " + size + " entries");
+        }
+        if (count == 0) {
+            return;
+        }
+        int rest = size - count;
+        System.arraycopy(firstSequences, count, firstSequences, 0, rest);
+        System.arraycopy(firstIndexes, count, firstIndexes, 0, rest);
+        System.arraycopy(firstTimestamps, count, firstTimestamps, 0, rest);
+        System.arraycopy(firstCumulatives, count, firstCumulatives, 0, rest);
+        size = rest;
     }
 
     int size() {
@@ -61,6 +81,16 @@ final class SequenceIndexMap {
     long firstTimestampAt(int entry) {
         checkEntry(entry);
         return firstTimestamps[entry];
+    }
+
+    long firstCumulativeAt(int entry) {
+        checkEntry(entry);
+        return firstCumulatives[entry];
+    }
+
+    /** The entry whose cycle holds {@code sequence} (the last one whose first sequence is not above it), or -1. */
+    int entryOf(long sequence) {
+        return floor(firstSequences, sequence);
     }
 
     /** Index of the first excerpt of the newest cycle. */
@@ -105,6 +135,21 @@ final class SequenceIndexMap {
         return hi;
     }
 
+    /** The last entry whose first cumulative is strictly below {@code cumulative}, or -1. */
+    int lastEntryWithCumulativeBelow(long cumulative) {
+        int lo = 0;
+        int hi = size - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (firstCumulatives[mid] < cumulative) {
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return hi;
+    }
+
     /** Position of the last element {@code <= key} in the first {@code size} elements, or -1. */
     private int floor(long[] sorted, long key) {
         int lo = 0;
@@ -134,7 +179,7 @@ final class SequenceIndexMap {
                 sb.append(", ");
             }
             sb.append(firstSequences[i]).append("->0x").append(Long.toHexString(firstIndexes[i]))
-                    .append('@').append(firstTimestamps[i]);
+                    .append('@').append(firstTimestamps[i]).append('+').append(firstCumulatives[i]);
         }
         return sb.append(']').toString();
     }

@@ -12,9 +12,10 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A {@link MessageStore} that keeps every channel in memory: nothing survives the process. Type {@code MEMORY}.
  *
- * <p>Each channel is a pair of growable arrays (timestamps, records) indexed by {@code sequence - first}: append is
- * amortised O(1), read O(1) (plus a copy of the record), {@code sequenceAtOrAfter} a binary search.
- * {@link ChannelLog#flush(boolean)} is a no-op at every level.
+ * <p>Each channel is a set of growable arrays (timestamps, records, cumulative sizes) indexed by
+ * {@code sequence - first}: append is amortised O(1), read O(1) (plus a copy of the record),
+ * {@code sequenceAtOrAfter} and {@code firstSequenceWithinBytes} binary searches, {@code removeBefore} O(removed).
+ * {@link ChannelLog#flush(boolean)} is a no-op at every level. {@link #delete} drops the channel's log.
  */
 public final class MemoryMessageStore implements MessageStore {
 
@@ -39,6 +40,18 @@ public final class MemoryMessageStore implements MessageStore {
     public ChannelLog existing(String name) {
         Objects.requireNonNull(name, "name");
         return channels.get(name);
+    }
+
+    @Override
+    public boolean delete(String name) {
+        Objects.requireNonNull(name, "name");
+        ensureOpen();
+        MemoryChannelLog log = channels.remove(name);
+        if (log == null) {
+            return false;
+        }
+        log.close();
+        return true;
     }
 
     @Override

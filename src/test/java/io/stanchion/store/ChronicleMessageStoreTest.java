@@ -396,6 +396,496 @@ class ChronicleMessageStoreTest extends MessageStoreContract {
         }
     }
 
+    // ---- retention ----
+
+    private static List<String> cycleFiles(Path channelDir) throws IOException {
+        try (Stream<Path> files = Files.list(channelDir)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".cq4")).sorted().toList();
+        }
+    }
+
+    /** Bytes allocated on disk under {@code dir} (du), falling back to the apparent size. */
+    private static long diskUsage(Path dir) throws IOException {
+        long total = 0;
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.filter(Files::isRegularFile).toList()) {
+                Object blocks = null;
+                try {
+                    blocks = Files.getAttribute(p, "unix:blocks"); // not in every JDK: fall back below
+                } catch (UnsupportedOperationException | IllegalArgumentException | IOException ignored) {
+                    // apparent size instead
+                }
+                total += blocks instanceof Long b ? b * 512 : Files.size(p);
+            }
+        }
+        return total;
+    }
+
+    /** Every mapping (/proc/self/maps) and open descriptor (/proc/self/fd) of this process under {@code dir}. */
+    private static List<String> handlesUnder(Path dir) throws IOException {
+        String prefix = dir.toAbsolutePath().toString();
+        List<String> handles = new ArrayList<>();
+        Path maps = Path.of("/proc/self/maps");
+        if (Files.isReadable(maps)) {
+            for (String line : Files.readAllLines(maps)) {
+                int slash = line.indexOf('/');
+                if (slash >= 0 && line.substring(slash).startsWith(prefix)) {
+                    handles.add("map " + line.substring(slash));
+                }
+            }
+        }
+        Path fds = Path.of("/proc/self/fd");
+        if (Files.isDirectory(fds)) {
+            try (Stream<Path> entries = Files.list(fds)) {
+                for (Path fd : entries.toList()) {
+                    try {
+                        String target = Files.readSymbolicLink(fd).toString();
+                        if (target.startsWith(prefix)) {
+                            handles.add("fd " + target);
+                        }
+                    } catch (IOException ignored) {
+                        // closed meanwhile
+                    }
+                }
+            }
+        }
+        return handles;
+    }
+
+    /** Asserts that no mapping or descriptor of this process refers to a file named in {@code deleted}. */
+    private static void assertNotHeld(Path channelDir, List<String> deleted) throws IOException {
+        List<String> handles = handlesUnder(channelDir);
+        assertThat(handles).as("handles of deleted files").noneMatch(h -> h.contains("(deleted)"));
+        for (String name : deleted) {
+            assertThat(handles).as("handles of %s", name).noneMatch(h -> h.contains(name));
+        }
+    }
+
+    /** {@code cycles} cycles of {@code perCycle} messages of {@code size} bytes, the clock one second on after each. */
+    private static void appendCycles(ChannelLog log, SetTimeProvider clock, int cycles, int perCycle, int size,
+                                     List<byte[]> records) {
+        for (int c = 0; c < cycles; c++) {
+            for (int i = 0; i < perCycle; i++) {
+                records.addAll(appendSized(log, size));
+            }
+            clock.advanceMillis(1_000);
+        }
+    }
+
+    @Test
+    void removingWholeCyclesDeletesTheirFilesAndReopenKeepsTheFirstSequence() throws IOException {
+        Path dir = tmp.resolve("retention");
+        Path channelDir = dir.resolve("r");
+        SetTimeProvider clock = new SetTimeProvider(START_NS);
+        List<byte[]> records = new ArrayList<>();
+        try (ChronicleMessageStore s = new ChronicleMessageStore(dir, fast(clock))) {
+            ChannelLog log = s.channel("r");
+            appendCycles(log, clock, 6, 50, 2_000, records); // cycle k holds 50k+1 .. 50k+50
+            for (long seq : new long[]{1, 60, 120, 170, 299}) {
+                assertThat(log.read(seq)).isNotNull(); // tailers parked in several cycles, old ones included
+            }
+            List<String> before = cycleFiles(channelDir);
+            assertThat(before).hasSize(6);
+            long usageBefore = diskUsage(channelDir);
+            int[] cyclesBefore = ChronicleTestAccess.queueCycles(log);
+
+            log.removeBefore(160); // inside cycle 3: cycles 0, 1 and 2 go
+            List<String> after = cycleFiles(channelDir);
+            assertThat(after).containsExactlyElementsOf(before.subList(3, 6));
+            assertThat(ChronicleTestAccess.cycleFilesDeleted(log)).isEqualTo(3);
+            assertThat(ChronicleTestAccess.cycleCount(log)).isEqualTo(3);
+            assertThat(diskUsage(channelDir)).isLessThan(usageBefore);
+            assertNotHeld(channelDir, before.subList(0, 3));
+            // Chronicle's own listing moved on too.
+            assertThat(ChronicleTestAccess.queueCycles(log)).containsExactly(cyclesBefore[0] + 3, cyclesBefore[1]);
+            assertThat(channelDir.resolve(ChronicleTestAccess.firstSequenceFileName())).isRegularFile();
+            assertRange(log, 160, 300, records);
+
+            // Inside the first kept cycle: nothing more to delete.
+            log.removeBefore(170);
+            assertThat(cycleFiles(channelDir)).hasSize(3);
+            assertThat(ChronicleTestAccess.cycleFilesDeleted(log)).isEqualTo(3);
+            // Appends (a new cycle), reads and fsync after the deletion.
+            records.addAll(appendSized(log, 10, 20));
+            log.flush(true);
+            assertRange(log, 170, 302, records);
+            assertThat(log.byteCount()).isEqualTo(131L * 2_000 + 30);
+        }
+        try (ChronicleMessageStore s = new ChronicleMessageStore(dir, fast(clock))) {
+            ChannelLog log = s.existing("r");
+            assertRange(log, 170, 302, records);
+            assertThat(ChronicleTestAccess.cycleCount(log)).isEqualTo(4);
+            records.addAll(appendSized(log, 5));
+            clock.advanceMillis(1_000);
+            records.addAll(appendSized(log, 6));
+            assertRange(log, 170, 304, records);
+            // A later removal in the reopened log deletes the older kept cycles as well.
+            log.removeBefore(301);
+            assertThat(cycleFiles(channelDir)).hasSize(2);
+            assertRange(log, 301, 304, records);
+        }
+        try (ChronicleMessageStore s = new ChronicleMessageStore(dir, fast(clock))) {
+            ChannelLog log = s.existing("r");
+            assertRange(log, 301, 304, records);
+            assertThat(log.append(1L << 40, new byte[]{7})).isEqualTo(305);
+        }
+    }
+
+    @Test
+    void removingEverythingKeepsOnlyTheLastCycleFileAndTheLastSequence() throws IOException {
+        Path dir = tmp.resolve("everything");
+        Path channelDir = dir.resolve("e");
+        SetTimeProvider clock = new SetTimeProvider(START_NS);
+        List<byte[]> records = new ArrayList<>();
+        try (ChronicleMessageStore s = new ChronicleMessageStore(dir, fast(clock))) {
+            ChannelLog log = s.channel("e");
+            appendCycles(log, clock, 3, 20, 100, records);
+            List<String> before = cycleFiles(channelDir);
+            log.removeBefore(Long.MAX_VALUE);
+            assertThat(cycleFiles(channelDir)).containsExactly(before.get(2));
+            assertNotHeld(channelDir, before.subList(0, 2));
+            assertThat(log.firstSequence()).isEqualTo(61);
+            assertThat(log.lastSequence()).isEqualTo(60);
+            assertThat(log.messageCount()).isZero();
+            assertThat(log.byteCount()).isZero();
+            log.flush(true);
+        }
+        try (ChronicleMessageStore s = new ChronicleMessageStore(dir, fast(clock))) {
+            ChannelLog log = s.existing("e");
+            assertThat(log.firstSequence()).isEqualTo(61);
+            assertThat(log.lastSequence()).isEqualTo(60);
+            assertThat(log.messageCount()).isZero();
+            assertThat(log.byteCount()).isZero();
+            assertThat(log.read(60)).isNull();
+            assertThat(log.sequenceAtOrAfter(0)).isEqualTo(61);
+            List<String> kept = cycleFiles(channelDir);
+            records.addAll(appendSized(log, 33)); // the clock is one cycle on: a new cycle file
+            assertRange(log, 61, 61, records);
+            // The cycle that held only removed messages goes as soon as it is no longer the newest.
+            List<String> now = cycleFiles(channelDir);
+            assertThat(now).hasSize(1).doesNotContainAnyElementsOf(kept);
+            assertNotHeld(channelDir, kept);
+        }
+        try (ChronicleMessageStore s = new ChronicleMessageStore(dir, fast(clock))) {
+            assertRange(s.existing("e"), 61, 61, records);
+        }
+    }
+
+    @Test
+    void removeBeforeInsideTheCurrentCycleKeepsItsFile() throws IOException {
+        Path dir = tmp.resolve("current");
+        Path channelDir = dir.resolve("c");
+        SetTimeProvider clock = new SetTimeProvider(START_NS);
+        List<byte[]> records = new ArrayList<>();
+        try (ChronicleMessageStore s = new ChronicleMessageStore(dir, fast(clock))) {
+            ChannelLog log = s.channel("c");
+            for (int i = 0; i < 30; i++) {
+                records.addAll(appendSized(log, 50));
+            }
+            log.removeBefore(10);
+            assertThat(cycleFiles(channelDir)).hasSize(1);
+            assertRange(log, 10, 30, records);
+            log.removeBefore(31); // everything, all in the current cycle
+            assertThat(cycleFiles(channelDir)).hasSize(1);
+            assertThat(ChronicleTestAccess.cycleFilesDeleted(log)).isZero();
+            assertThat(log.messageCount()).isZero();
+            records.addAll(appendSized(log, 8, 9)); // same cycle
+            assertRange(log, 31, 32, records);
+        }
+        try (ChronicleMessageStore s = new ChronicleMessageStore(dir, fast(clock))) {
+            ChannelLog log = s.existing("c");
+            assertRange(log, 31, 32, records);
+            assertThat(cycleFiles(channelDir)).hasSize(1);
+        }
+    }
+
+    /** The engine's limit enforcement over many rolls: the directory holds only the cycles of the kept messages. */
+    @Test
+    void limitsEnforcedAfterEveryAppendKeepTheDirectoryBounded() throws IOException {
+        Path dir = tmp.resolve("bounded");
+        Path channelDir = dir.resolve("b");
+        SetTimeProvider clock = new SetTimeProvider(START_NS);
+        List<byte[]> records = new ArrayList<>();
+        int maxMsgs = 120;
+        long maxBytes = 90L * 100;
+        long first;
+        try (ChronicleMessageStore s = new ChronicleMessageStore(dir, fast(clock))) {
+            ChannelLog log = s.channel("b");
+            for (int c = 0; c < 40; c++) {
+                for (int i = 0; i < 50; i++) {
+                    int size = c < 20 ? 10 : 100; // the byte limit takes over halfway
+                    records.addAll(appendSized(log, size));
+                    log.removeBefore(log.lastSequence() - maxMsgs + 1);
+                    log.removeBefore(log.firstSequenceWithinBytes(maxBytes));
+                }
+                clock.advanceMillis(1_000);
+                if (c % 10 == 9) {
+                    log.flush(true);
+                }
+            }
+            assertThat(log.messageCount()).isEqualTo(90);
+            assertThat(log.byteCount()).isEqualTo(9_000);
+            first = log.firstSequence();
+            assertThat(first).isEqualTo(2_000 - 90 + 1);
+            assertThat(cycleFiles(channelDir)).hasSizeBetween(2, 3);
+            assertThat(ChronicleTestAccess.cycleFilesDeleted(log)).isGreaterThanOrEqualTo(37);
+            assertThat(handlesUnder(channelDir)).noneMatch(h -> h.contains("(deleted)"));
+            assertRange(log, first, 2_000, records);
+        }
+        try (ChronicleMessageStore s = new ChronicleMessageStore(dir, fast(clock))) {
+            assertRange(s.existing("b"), first, 2_000, records);
+        }
+    }
+
+    /** Random appends, rolls, removals and reopens against a model, with deletion of whole cycles along the way. */
+    @Test
+    void retentionMatchesAModelAcrossRollsAndReopens() throws IOException {
+        Path dir = tmp.resolve("retention.random");
+        Path channelDir = dir.resolve("m");
+        SetTimeProvider clock = new SetTimeProvider(START_NS);
+        java.util.Random rnd = new java.util.Random(3);
+        List<byte[]> records = new ArrayList<>();
+        List<Long> cycleOf = new ArrayList<>(); // the clock's second (= cycle) at each append
+        long first = 1;
+        ChronicleMessageStore s = new ChronicleMessageStore(dir, fast(clock));
+        try {
+            ChannelLog log = s.channel("m");
+            for (int op = 0; op < 4_000; op++) {
+                int kind = rnd.nextInt(100);
+                long last = records.size();
+                if (kind < 70) {
+                    records.addAll(appendSized(log, rnd.nextInt(6) == 0 ? 0 : rnd.nextInt(200)));
+                    cycleOf.add(clock.currentTimeMillis() / 1_000);
+                } else if (kind < 78) {
+                    clock.advanceMillis(1_000L * (1 + rnd.nextInt(3))); // a roll, sometimes skipping cycles
+                } else if (kind < 90) {
+                    long target = first + rnd.nextInt(40) - 5;
+                    log.removeBefore(target);
+                    first = Math.max(first, Math.min(target, last + 1));
+                } else if (kind < 97) {
+                    long max = rnd.nextInt(3_000) - 10;
+                    long expected = referenceWithinBytes(records, first, max);
+                    assertThat(log.firstSequenceWithinBytes(max)).as("within %d", max).isEqualTo(expected);
+                    log.removeBefore(expected);
+                    first = Math.max(first, expected);
+                } else {
+                    if (rnd.nextBoolean()) {
+                        log.flush(true);
+                    }
+                    s.close();
+                    s = new ChronicleMessageStore(dir, fast(clock));
+                    log = s.existing("m");
+                }
+                if (op % 200 == 0 || kind >= 97) {
+                    assertRange(log, first, records.size(), records);
+                }
+                // Exactly the cycles of the kept messages are on disk (that of the last one when none is kept).
+                long expectedFiles = records.isEmpty() ? 0 : first > records.size() ? 1
+                        : cycleOf.subList((int) first - 1, records.size()).stream().distinct().count();
+                assertThat(cycleFiles(channelDir)).as("cycle files after op %d", op).hasSize((int) expectedFiles);
+                assertThat(log.firstSequence()).isEqualTo(first);
+                assertThat(log.lastSequence()).isEqualTo(records.size());
+            }
+            assertRange(log, first, records.size(), records);
+            assertThat(cycleOf.stream().distinct().count()).as("cycles used").isGreaterThan(100);
+            assertThat(handlesUnder(channelDir)).noneMatch(h -> h.contains("(deleted)"));
+        } finally {
+            s.close();
+        }
+        try (ChronicleMessageStore reopened = new ChronicleMessageStore(dir, fast(clock))) {
+            assertRange(reopened.existing("m"), first, records.size(), records);
+        }
+    }
+
+    private static void writeFirstSequenceFile(Path channelDir, byte[] content) throws IOException {
+        Files.write(channelDir.resolve(ChronicleTestAccess.firstSequenceFileName()), content);
+    }
+
+    /** The documented format: ASCII "STANFSQ1", then the sequence as a little-endian long. */
+    private static byte[] firstSequenceFile(long sequence) {
+        return java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .put("STANFSQ1".getBytes(StandardCharsets.US_ASCII)).putLong(sequence).array();
+    }
+
+    @Test
+    void theFirstSequenceFileHasTheDocumentedFormat() throws IOException {
+        Path dir = tmp.resolve("format");
+        try (ChronicleMessageStore s = new ChronicleMessageStore(dir)) {
+            ChannelLog log = s.channel("f");
+            appendSized(log, 1, 1, 1, 1, 1);
+            log.removeBefore(3);
+            Path file = dir.resolve("f").resolve(ChronicleTestAccess.firstSequenceFileName());
+            assertThat(Files.readAllBytes(file)).containsExactly(firstSequenceFile(3));
+            log.removeBefore(5); // in place, through the mapping
+            assertThat(Files.readAllBytes(file)).containsExactly(firstSequenceFile(5));
+            log.flush(true);
+            assertThat(dir.resolve("f").resolve(ChronicleTestAccess.firstSequenceFileName() + ".tmp")).doesNotExist();
+        }
+    }
+
+    /** A crash after the first-sequence file was written but before the cycle files were deleted. */
+    @Test
+    void recoveryAppliesTheFirstSequenceFileAndDeletesTheCyclesBelowIt() throws IOException {
+        Path dir = tmp.resolve("crashed.retention");
+        Path channelDir = dir.resolve("x");
+        SetTimeProvider clock = new SetTimeProvider(START_NS);
+        List<byte[]> records = new ArrayList<>();
+        try (ChronicleMessageStore s = new ChronicleMessageStore(dir, fast(clock))) {
+            appendCycles(s.channel("x"), clock, 4, 10, 30, records);
+        }
+        List<String> before = cycleFiles(channelDir);
+        writeFirstSequenceFile(channelDir, firstSequenceFile(25));
+        try (ChronicleMessageStore s = new ChronicleMessageStore(dir, fast(clock))) {
+            ChannelLog log = s.existing("x");
+            assertThat(ChronicleTestAccess.excerptReads(log)).as("cycle heads, last, new first").isEqualTo(4 + 1 + 1);
+            assertRange(log, 25, 40, records);
+            assertThat(cycleFiles(channelDir)).containsExactlyElementsOf(before.subList(2, 4));
+            assertNotHeld(channelDir, before.subList(0, 2));
+            records.addAll(appendSized(log, 4));
+            assertRange(log, 25, 41, records);
+        }
+        try (ChronicleMessageStore s = new ChronicleMessageStore(dir, fast(clock))) {
+            assertRange(s.existing("x"), 25, 41, records);
+        }
+    }
+
+    @Test
+    void aFirstSequenceFileBeyondTheLogIsClampedAndAForeignOneIgnored() throws IOException {
+        Path dir = tmp.resolve("odd.files");
+        try (ChronicleMessageStore s = new ChronicleMessageStore(dir)) {
+            appendSized(s.channel("ahead"), 3, 4, 5);
+            appendSized(s.channel("foreign"), 3, 4, 5);
+            appendSized(s.channel("below"), 3, 4, 5);
+            s.channel("empty");
+        }
+        writeFirstSequenceFile(dir.resolve("ahead"), firstSequenceFile(1_000)); // as after a power loss
+        writeFirstSequenceFile(dir.resolve("foreign"), "abc".getBytes(StandardCharsets.US_ASCII));
+        writeFirstSequenceFile(dir.resolve("below"), firstSequenceFile(0));
+        writeFirstSequenceFile(dir.resolve("empty"), firstSequenceFile(7));
+        try (ChronicleMessageStore s = new ChronicleMessageStore(dir)) {
+            assertThat(s.existing("empty").firstSequence()).isEqualTo(1);
+            assertThat(s.existing("empty").append(1, new byte[]{1})).isEqualTo(1);
+            ChannelLog ahead = s.existing("ahead");
+            assertThat(ahead.firstSequence()).isEqualTo(4);
+            assertThat(ahead.lastSequence()).isEqualTo(3);
+            assertThat(ahead.messageCount()).isZero();
+            assertThat(ahead.append(1, new byte[]{1})).isEqualTo(4);
+            assertRange(s.existing("foreign"), 1, 3, appendSizedRecords("foreign", 3, 4, 5));
+            assertThat(s.existing("below").firstSequence()).isEqualTo(1);
+            s.existing("foreign").removeBefore(2); // replaces the foreign file
+        }
+        try (ChronicleMessageStore s = new ChronicleMessageStore(dir)) {
+            assertThat(s.existing("foreign").firstSequence()).isEqualTo(2);
+            assertThat(s.existing("ahead").firstSequence()).isEqualTo(4);
+            assertThat(s.existing("ahead").messageCount()).isEqualTo(1);
+            assertThat(s.existing("ahead").read(4).record()).containsExactly(1);
+            assertThat(s.existing("empty").firstSequence()).isEqualTo(1);
+            assertThat(s.existing("empty").messageCount()).isEqualTo(1);
+        }
+    }
+
+    /** The records {@link #appendSized} writes for a channel, without a log. */
+    private static List<byte[]> appendSizedRecords(String channel, int... sizes) {
+        List<byte[]> records = new ArrayList<>();
+        for (int i = 0; i < sizes.length; i++) {
+            records.add(payload(channel, i + 1, sizes[i]));
+        }
+        return records;
+    }
+
+    @Test
+    void firstSequenceWithinBytesReadsLogarithmicallyManyExcerpts() {
+        Path dir = tmp.resolve("within");
+        int n = 100_000;
+        try (ChronicleMessageStore s = new ChronicleMessageStore(dir)) {
+            ChannelLog log = s.channel("w");
+            byte[] record = new byte[10];
+            for (int i = 1; i <= n; i++) {
+                log.append(i, record);
+            }
+        }
+        try (ChronicleMessageStore s = new ChronicleMessageStore(dir)) {
+            ChannelLog log = s.existing("w");
+            int log2 = 64 - Long.numberOfLeadingZeros(n - 1); // 17
+            long before = ChronicleTestAccess.excerptReads(log);
+            assertThat(log.firstSequenceWithinBytes(10L * n)).isEqualTo(1);
+            assertThat(ChronicleTestAccess.excerptReads(log) - before).as("fits: no read").isZero();
+            for (long keep : new long[]{n - 1, n - 2, n / 2, 777, 2, 1}) {
+                before = ChronicleTestAccess.excerptReads(log);
+                assertThat(log.firstSequenceWithinBytes(10 * keep)).isEqualTo(n - keep + 1);
+                assertThat(ChronicleTestAccess.excerptReads(log) - before).as("reads keeping %d", keep)
+                        .isLessThanOrEqualTo(2L * log2 + 2);
+            }
+            // A byte limit enforced after every append trims one message at a time: one or two reads each.
+            log.removeBefore(log.firstSequenceWithinBytes(10_000));
+            byte[] record = new byte[10];
+            for (int i = 0; i < 1_000; i++) {
+                log.append(n + i + 1, record);
+                before = ChronicleTestAccess.excerptReads(log);
+                long first = log.firstSequenceWithinBytes(10_000);
+                assertThat(ChronicleTestAccess.excerptReads(log) - before).isLessThanOrEqualTo(2);
+                log.removeBefore(first);
+                assertThat(log.messageCount()).isEqualTo(1_000);
+            }
+        }
+    }
+
+    // ---- delete ----
+
+    @Test
+    void deleteRemovesTheChannelDirectoryForGood() throws IOException {
+        Path dir = tmp.resolve("delete");
+        SetTimeProvider clock = new SetTimeProvider(START_NS);
+        List<byte[]> kept = new ArrayList<>();
+        try (ChronicleMessageStore s = new ChronicleMessageStore(dir, fast(clock))) {
+            ChannelLog gone = s.channel("_gone.x");
+            ChannelLog stays = s.channel("stays");
+            appendCycles(gone, clock, 3, 10, 100, new ArrayList<>());
+            gone.removeBefore(5);
+            kept.addAll(appendSized(stays, 1, 2, 3));
+            Path goneDir = ChronicleTestAccess.directory(gone);
+            assertThat(goneDir).isDirectory();
+            assertThat(s.delete("_gone.x")).isTrue();
+            assertThat(goneDir).doesNotExist();
+            assertThat(handlesUnder(dir)).as("nothing of the deleted channel stays mapped or open")
+                    .noneMatch(h -> h.contains("(deleted)") || h.contains(".deleted-") || h.contains("%5Fgone"));
+            try (Stream<Path> entries = Files.list(dir)) {
+                assertThat(entries.map(p -> p.getFileName().toString()))
+                        .containsExactlyInAnyOrder(".lock", "stays");
+            }
+            assertThat(s.existing("_gone.x")).isNull();
+            assertThat(s.delete("_gone.x")).isFalse();
+        }
+        try (ChronicleMessageStore s = new ChronicleMessageStore(dir, fast(clock))) {
+            assertThat(names(s)).containsExactly("stays");
+            assertRange(s.existing("stays"), 1, 3, kept);
+            ChannelLog fresh = s.channel("_gone.x");
+            assertThat(fresh.lastSequence()).isZero();
+            assertThat(fresh.firstSequence()).isEqualTo(1);
+            assertThat(fresh.append(1, new byte[]{9})).isEqualTo(1);
+        }
+        try (ChronicleMessageStore s = new ChronicleMessageStore(dir, fast(clock))) {
+            ChannelLog fresh = s.existing("_gone.x");
+            assertThat(fresh.firstSequence()).isEqualTo(1);
+            assertThat(fresh.lastSequence()).isEqualTo(1);
+            assertThat(fresh.read(1).record()).containsExactly(9);
+        }
+    }
+
+    @Test
+    void aDeletedChannelLeftOverByACrashIsRemovedAtOpen() throws IOException {
+        Path dir = tmp.resolve("trash");
+        try (ChronicleMessageStore s = new ChronicleMessageStore(dir)) {
+            appendSized(s.channel("t"), 1, 2);
+        }
+        // As if delete() had renamed the directory and the process died before removing it.
+        Files.move(dir.resolve("t"), dir.resolve(".deleted-1-1"));
+        try (ChronicleMessageStore s = new ChronicleMessageStore(dir)) {
+            assertThat(s.channels()).isEmpty();
+            assertThat(dir.resolve(".deleted-1-1")).doesNotExist();
+        }
+    }
+
     // ---- process crash ----
 
     /** Starts {@link CrashWriter} on {@code dir} and kills it with SIGKILL once it has appended at least {@code n}. */

@@ -484,6 +484,372 @@ public abstract class MessageStoreContract {
         }
     }
 
+    // ---- retention: removeBefore ----
+
+    /** Appends {@code sizes.length} messages, seq i at timestamp 100 i, record payload(name, i, sizes[i - 1]). */
+    protected static List<byte[]> appendSized(ChannelLog log, int... sizes) {
+        List<byte[]> records = new ArrayList<>();
+        for (int size : sizes) {
+            long seq = log.lastSequence() + 1;
+            byte[] r = payload(log.name(), seq, size);
+            assertThat(log.append(100L * seq, r)).isEqualTo(seq);
+            records.add(r);
+        }
+        return records;
+    }
+
+    /** Checks every observable of a log holding {@code first..last}, record i of {@code records} at sequence i + 1. */
+    protected static void assertRange(ChannelLog log, long first, long last, List<byte[]> records) {
+        assertThat(log.firstSequence()).as("first").isEqualTo(first);
+        assertThat(log.lastSequence()).as("last").isEqualTo(last);
+        assertThat(log.messageCount()).as("count").isEqualTo(last - first + 1);
+        long bytes = 0;
+        for (long s = first; s <= last; s++) {
+            bytes += records.get((int) (s - 1)).length;
+        }
+        assertThat(log.byteCount()).as("bytes").isEqualTo(bytes);
+        for (long s = Math.max(0, first - 3); s < first; s++) {
+            assertThat(log.read(s)).as("removed %d", s).isNull();
+        }
+        for (long s = first; s <= last; s++) {
+            assertMessage(log.read(s), s, 100L * s, records.get((int) (s - 1)));
+        }
+        assertThat(log.read(last + 1)).isNull();
+        // Removed messages are never an answer.
+        assertThat(log.sequenceAtOrAfter(Long.MIN_VALUE)).isEqualTo(first);
+        assertThat(log.sequenceAtOrAfter(0)).isEqualTo(first);
+        assertThat(log.sequenceAtOrAfter(100L * first)).isEqualTo(first);
+        for (long s = first + 1; s <= last; s++) {
+            assertThat(log.sequenceAtOrAfter(100L * s - 50)).isEqualTo(s);
+            assertThat(log.sequenceAtOrAfter(100L * s)).isEqualTo(s);
+        }
+        assertThat(log.sequenceAtOrAfter(100L * last + 1)).isEqualTo(last + 1);
+    }
+
+    @Test
+    void removeBeforeAtOrBelowTheFirstSequenceDoesNothing() {
+        ChannelLog log = store.channel("rb.noop");
+        List<byte[]> records = appendSized(log, 5, 6, 7, 8);
+        for (long s : new long[]{Long.MIN_VALUE, -1, 0, 1}) {
+            log.removeBefore(s);
+            assertRange(log, 1, 4, records);
+        }
+        log.removeBefore(3);
+        assertRange(log, 3, 4, records);
+        log.removeBefore(2);
+        log.removeBefore(3);
+        assertRange(log, 3, 4, records);
+    }
+
+    @Test
+    void removeBeforeOnANewChannelDoesNothing() {
+        ChannelLog log = store.channel("rb.new");
+        log.removeBefore(1);
+        log.removeBefore(100);
+        assertThat(log.firstSequence()).isEqualTo(1);
+        assertThat(log.lastSequence()).isZero();
+        assertThat(log.messageCount()).isZero();
+        assertThat(log.append(5, new byte[]{1})).isEqualTo(1);
+        assertThat(log.firstSequence()).isEqualTo(1);
+        assertThat(log.messageCount()).isEqualTo(1);
+    }
+
+    @Test
+    void removeBeforeTheMiddleThenTheLastThenEverything() {
+        ChannelLog log = store.channel("rb.steps");
+        List<byte[]> records = appendSized(log, 10, 0, 20, 30, 0, 40, 50, 60, 70, 80);
+        log.removeBefore(4); // middle
+        assertRange(log, 4, 10, records);
+        assertThat(log.byteCount()).isEqualTo(30 + 40 + 50 + 60 + 70 + 80);
+        log.removeBefore(10); // only the last left
+        assertRange(log, 10, 10, records);
+        assertThat(log.byteCount()).isEqualTo(80);
+        log.removeBefore(11); // everything
+        assertThat(log.firstSequence()).isEqualTo(11);
+        assertThat(log.lastSequence()).isEqualTo(10);
+        assertThat(log.messageCount()).isZero();
+        assertThat(log.byteCount()).isZero();
+        assertThat(log.read(10)).isNull();
+        assertThat(log.read(11)).isNull();
+        assertThat(log.sequenceAtOrAfter(Long.MIN_VALUE)).isEqualTo(11);
+        assertThat(log.sequenceAtOrAfter(500)).isEqualTo(11);
+        assertThat(log.sequenceAtOrAfter(Long.MAX_VALUE)).isEqualTo(11);
+        assertThat(log.firstSequenceWithinBytes(0)).isEqualTo(11);
+        log.removeBefore(12); // clamped to last + 1: nothing more
+        log.removeBefore(Long.MAX_VALUE);
+        assertThat(log.firstSequence()).isEqualTo(11);
+        // Appends go on at last + 1.
+        records.addAll(appendSized(log, 3, 4));
+        assertRange(log, 11, 12, records);
+        log.removeBefore(12);
+        assertRange(log, 12, 12, records);
+    }
+
+    @Test
+    void removeBeforeBeyondTheLastRemovesEverythingAndKeepsTheLastSequence() {
+        ChannelLog log = store.channel("rb.beyond");
+        List<byte[]> records = appendSized(log, 1, 2, 3, 4, 5);
+        log.removeBefore(1_000);
+        assertThat(log.firstSequence()).isEqualTo(6);
+        assertThat(log.lastSequence()).isEqualTo(5);
+        assertThat(log.messageCount()).isZero();
+        assertThat(log.byteCount()).isZero();
+        for (long s = 0; s <= 6; s++) {
+            assertThat(log.read(s)).isNull();
+        }
+        records.addAll(appendSized(log, 9));
+        assertRange(log, 6, 6, records);
+    }
+
+    @Test
+    void firstRemovedThenOneByOne() {
+        ChannelLog log = store.channel("rb.one");
+        List<byte[]> records = appendSized(log, 7, 7, 7, 7, 7, 7);
+        for (long first = 2; first <= 7; first++) {
+            log.removeBefore(first);
+            if (first <= 6) {
+                assertRange(log, first, 6, records);
+            }
+        }
+        assertThat(log.messageCount()).isZero();
+        assertThat(log.firstSequence()).isEqualTo(7);
+    }
+
+    @Test
+    void aTimestampBelowARemovedMessagesIsStillClampedToIt() {
+        ChannelLog log = store.channel("rb.clock");
+        log.append(1_000, new byte[]{1});
+        log.removeBefore(2);
+        log.append(900, new byte[]{2}); // the clock stepped back while the log was empty
+        assertThat(log.read(2).timestampNanos()).isEqualTo(1_000);
+        assertThat(log.sequenceAtOrAfter(950)).isEqualTo(2);
+        assertThat(log.sequenceAtOrAfter(1_001)).isEqualTo(3);
+    }
+
+    /** A log trimmed after every append, as the engine enforces max_msgs: stays correct and bounded. */
+    @Test
+    void aLogTrimmedAfterEveryAppendKeepsTheNewestMessages() {
+        ChannelLog log = store.channel("rb.limit");
+        int keep = 100;
+        int n = 20_000;
+        for (int i = 1; i <= n; i++) {
+            log.append(i, payload("rb.limit", i, i % 13));
+            log.removeBefore(log.lastSequence() - keep + 1);
+            long count = Math.min(i, keep);
+            if (log.messageCount() != count || log.firstSequence() != i - count + 1) {
+                assertThat(log.messageCount()).as("count after %d", i).isEqualTo(count);
+                assertThat(log.firstSequence()).as("first after %d", i).isEqualTo(i - count + 1);
+            }
+        }
+        long bytes = 0;
+        for (int i = n - keep + 1; i <= n; i++) {
+            assertMessage(log.read(i), i, i, payload("rb.limit", i, i % 13));
+            bytes += i % 13;
+        }
+        assertThat(log.byteCount()).isEqualTo(bytes);
+        assertThat(log.read(n - keep)).isNull();
+        assertThat(log.sequenceAtOrAfter(0)).isEqualTo(n - keep + 1);
+        assertThat(log.sequenceAtOrAfter(n - 10)).isEqualTo(n - 10);
+    }
+
+    @Test
+    void removeBeforeMatchesAReferenceOnRandomOperations() {
+        ChannelLog log = store.channel("rb.random");
+        Random rnd = new Random(11);
+        List<byte[]> records = new ArrayList<>();
+        List<Long> timestamps = new ArrayList<>();
+        long first = 1;
+        long t = 1_000;
+        for (int op = 0; op < 3_000; op++) {
+            int kind = rnd.nextInt(10);
+            long last = records.size();
+            if (kind < 6) {
+                t += rnd.nextInt(3) == 0 ? 0 : rnd.nextInt(50);
+                byte[] r = payload("rb.random", last + 1, rnd.nextInt(4) == 0 ? 0 : rnd.nextInt(40));
+                assertThat(log.append(t, r)).isEqualTo(last + 1);
+                records.add(r);
+                timestamps.add(t);
+            } else if (kind < 8) {
+                long target = first + rnd.nextInt(5) - 1;
+                log.removeBefore(target);
+                first = Math.max(first, Math.min(target, last + 1));
+            } else if (kind == 8) {
+                long max = rnd.nextInt(200) - 5;
+                long expected = referenceWithinBytes(records, first, max);
+                assertThat(log.firstSequenceWithinBytes(max)).as("within %d, first %d, last %d", max, first, last)
+                        .isEqualTo(expected);
+                log.removeBefore(expected);
+                first = Math.max(first, expected);
+            } else {
+                long probe = t - rnd.nextInt(300);
+                long expected = last + 1;
+                for (long s = first; s <= last; s++) {
+                    if (timestamps.get((int) (s - 1)) >= probe) {
+                        expected = s;
+                        break;
+                    }
+                }
+                assertThat(log.sequenceAtOrAfter(probe)).as("at or after %d", probe).isEqualTo(expected);
+            }
+            assertThat(log.firstSequence()).isEqualTo(first);
+            assertThat(log.lastSequence()).isEqualTo(records.size());
+            long bytes = 0;
+            for (long s = first; s <= records.size(); s++) {
+                bytes += records.get((int) (s - 1)).length;
+            }
+            assertThat(log.byteCount()).isEqualTo(bytes);
+        }
+        for (long s = 1; s <= records.size(); s++) {
+            StoredMessage m = log.read(s);
+            if (s < first) {
+                assertThat(m).isNull();
+            } else {
+                assertMessage(m, s, timestamps.get((int) (s - 1)), records.get((int) (s - 1)));
+            }
+        }
+    }
+
+    /** Linear reference for firstSequenceWithinBytes over records stored at sequences first..size. */
+    protected static long referenceWithinBytes(List<byte[]> records, long first, long maxBytes) {
+        long last = records.size();
+        if (first > last) {
+            return first;
+        }
+        for (long s = first; s <= last; s++) {
+            long bytes = 0;
+            for (long x = s; x <= last; x++) {
+                bytes += records.get((int) (x - 1)).length;
+            }
+            if (bytes <= maxBytes) {
+                return s;
+            }
+        }
+        return last;
+    }
+
+    // ---- retention: firstSequenceWithinBytes ----
+
+    @Test
+    void firstSequenceWithinBytesEdges() {
+        ChannelLog log = store.channel("wb");
+        assertThat(log.firstSequenceWithinBytes(0)).as("empty").isEqualTo(1);
+        assertThat(log.firstSequenceWithinBytes(-1)).as("empty").isEqualTo(1);
+        appendSized(log, 10, 20, 30, 40, 50); // 150 bytes
+        assertThat(log.firstSequenceWithinBytes(Long.MAX_VALUE)).isEqualTo(1);
+        assertThat(log.firstSequenceWithinBytes(150)).isEqualTo(1);
+        assertThat(log.firstSequenceWithinBytes(149)).isEqualTo(2);
+        assertThat(log.firstSequenceWithinBytes(140)).isEqualTo(2);
+        assertThat(log.firstSequenceWithinBytes(139)).isEqualTo(3);
+        assertThat(log.firstSequenceWithinBytes(120)).isEqualTo(3);
+        assertThat(log.firstSequenceWithinBytes(90)).isEqualTo(4);
+        assertThat(log.firstSequenceWithinBytes(89)).isEqualTo(5);
+        assertThat(log.firstSequenceWithinBytes(50)).isEqualTo(5);
+        assertThat(log.firstSequenceWithinBytes(49)).as("newest kept").isEqualTo(5);
+        assertThat(log.firstSequenceWithinBytes(0)).isEqualTo(5);
+        assertThat(log.firstSequenceWithinBytes(-1)).isEqualTo(5);
+        assertThat(log.firstSequenceWithinBytes(Long.MIN_VALUE)).isEqualTo(5);
+        // The answer never goes below the first sequence.
+        log.removeBefore(3);
+        assertThat(log.firstSequenceWithinBytes(150)).isEqualTo(3);
+        assertThat(log.firstSequenceWithinBytes(120)).isEqualTo(3);
+        assertThat(log.firstSequenceWithinBytes(119)).isEqualTo(4);
+        assertThat(log.firstSequenceWithinBytes(0)).isEqualTo(5);
+        log.removeBefore(5);
+        assertThat(log.firstSequenceWithinBytes(0)).isEqualTo(5);
+        assertThat(log.firstSequenceWithinBytes(50)).isEqualTo(5);
+        log.removeBefore(6);
+        assertThat(log.firstSequenceWithinBytes(0)).as("everything removed").isEqualTo(6);
+        assertThat(log.firstSequenceWithinBytes(-1)).isEqualTo(6);
+    }
+
+    @Test
+    void firstSequenceWithinBytesWithEmptyRecords() {
+        ChannelLog log = store.channel("wb.zero");
+        appendSized(log, 0, 0, 5, 0, 0);
+        assertThat(log.firstSequenceWithinBytes(5)).isEqualTo(1);
+        assertThat(log.firstSequenceWithinBytes(4)).isEqualTo(4); // the empty ones after the 5 fit in 0 bytes
+        assertThat(log.firstSequenceWithinBytes(0)).isEqualTo(4);
+        ChannelLog one = store.channel("wb.one");
+        appendSized(one, 100);
+        assertThat(one.firstSequenceWithinBytes(99)).isEqualTo(1);
+        assertThat(one.firstSequenceWithinBytes(100)).isEqualTo(1);
+    }
+
+    @Test
+    void firstSequenceWithinBytesMatchesALinearReference() {
+        ChannelLog log = store.channel("wb.random");
+        Random rnd = new Random(5);
+        int n = 2_000;
+        int[] sizes = new int[n];
+        for (int i = 0; i < n; i++) {
+            sizes[i] = rnd.nextInt(5) == 0 ? 0 : rnd.nextInt(100);
+        }
+        List<byte[]> records = appendSized(log, sizes);
+        long[] suffix = new long[n + 2]; // suffix[s] = bytes of s..n
+        for (int s = n; s >= 1; s--) {
+            suffix[s] = suffix[s + 1] + sizes[s - 1];
+        }
+        for (int q = 0; q < 500; q++) {
+            long first = log.firstSequence();
+            long max = rnd.nextInt(3) == 0 ? rnd.nextInt(300) : rnd.nextLong(suffix[(int) first] + 10);
+            long expected = n;
+            for (long s = first; s <= n; s++) {
+                if (suffix[(int) s] <= max) {
+                    expected = s;
+                    break;
+                }
+            }
+            assertThat(log.firstSequenceWithinBytes(max)).as("max %d first %d", max, first).isEqualTo(expected);
+            if (q % 50 == 49) {
+                log.removeBefore(first + rnd.nextInt(100));
+            }
+        }
+        assertThat(records).hasSize(n);
+    }
+
+    // ---- delete ----
+
+    @Test
+    void deleteRemovesTheChannelAndANewOneStartsAtOne() {
+        ChannelLog log = store.channel("del.me");
+        appendSized(log, 5, 6, 7);
+        ChannelLog other = store.channel("del.other");
+        List<byte[]> otherRecords = appendSized(other, 1, 2);
+        assertThat(store.delete("del.me")).isTrue();
+        assertThat(store.existing("del.me")).isNull();
+        assertThat(store.channels()).containsExactly(other);
+        assertThatThrownBy(() -> log.append(1, new byte[1])).isInstanceOf(StoreException.class);
+        assertThatThrownBy(() -> log.read(1)).isInstanceOf(StoreException.class);
+        assertThat(store.delete("del.me")).as("already deleted").isFalse();
+        assertThat(store.delete("never.existed")).isFalse();
+        ChannelLog fresh = store.channel("del.me");
+        assertThat(fresh).isNotSameAs(log);
+        assertThat(fresh.lastSequence()).isZero();
+        assertThat(fresh.firstSequence()).isEqualTo(1);
+        assertThat(fresh.messageCount()).isZero();
+        assertThat(fresh.byteCount()).isZero();
+        assertThat(fresh.read(1)).isNull();
+        assertThat(fresh.append(1_000, new byte[]{42})).isEqualTo(1);
+        assertThat(fresh.read(1).record()).containsExactly(42);
+        assertThat(store.existing("del.me")).isSameAs(fresh);
+        assertThat(store.channels()).containsExactlyInAnyOrder(other, fresh);
+        assertRange(other, 1, 2, otherRecords);
+    }
+
+    @Test
+    void deleteAfterRemovalAndOnAClosedStore() {
+        ChannelLog log = store.channel("del.removed");
+        appendSized(log, 5, 6, 7);
+        log.removeBefore(4);
+        assertThat(store.delete("del.removed")).isTrue();
+        ChannelLog fresh = store.channel("del.removed");
+        assertThat(fresh.firstSequence()).isEqualTo(1);
+        assertThat(fresh.append(1, new byte[1])).isEqualTo(1);
+        store.close();
+        assertThatThrownBy(() -> store.delete("del.removed")).isInstanceOf(StoreException.class);
+        store = null;
+    }
+
     // ---- flush ----
 
     @Test

@@ -23,6 +23,26 @@ public final class ChronicleTestAccess {
         return ((ChronicleChannelLog) log).tailerCount();
     }
 
+    /** Cycle files the log deleted for retention. */
+    public static long cycleFilesDeleted(ChannelLog log) {
+        return ((ChronicleChannelLog) log).cycleFilesDeleted;
+    }
+
+    /** The first and last cycle of the log's queue, as Chronicle's directory listing reports them. */
+    public static int[] queueCycles(ChannelLog log) {
+        ChronicleChannelLog l = (ChronicleChannelLog) log;
+        return new int[]{l.queue().firstCycle(), l.queue().lastCycle()};
+    }
+
+    /** The log's channel directory. */
+    public static java.nio.file.Path directory(ChannelLog log) {
+        return ((ChronicleChannelLog) log).directory();
+    }
+
+    public static String firstSequenceFileName() {
+        return ChronicleChannelLog.FIRST_SEQUENCE_FILE;
+    }
+
     public static int maxTailers() {
         return ChronicleChannelLog.MAX_TAILERS;
     }
