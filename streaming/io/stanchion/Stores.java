@@ -28,7 +28,8 @@ final class Stores implements AutoCloseable {
             if (config.storeType == ServerConfig.StoreType.MEMORY) {
                 return new Stores(new MemoryMessageStore(), new NoStateStore());
             }
-            MessageStore messages = new ChronicleMessageStore(config.dir);
+            MessageStore messages = new ChronicleMessageStore(config.dir,
+                    ChronicleMessageStore.Options.defaults().withRollCycle(config.fileRollCycle));
             try {
                 ChronicleStateStore state = new ChronicleStateStore(config.dir.resolve(ChronicleStateStore.DIRECTORY),
                         config.fileTruncateBadEof);

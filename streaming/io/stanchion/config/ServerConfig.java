@@ -29,6 +29,11 @@ public final class ServerConfig {
     public final boolean replaceDurable;
     /** At startup, cut a torn or corrupt tail of a log or journal instead of refusing to start. */
     public final boolean fileTruncateBadEof;
+    /**
+     * Chronicle roll cycle of the channel logs (e.g. LARGE_DAILY, FAST_HOURLY): retention returns disk space a whole
+     * cycle file at a time, so a shorter cycle frees space sooner.
+     */
+    public final String fileRollCycle;
     /** Global and per-channel limits; {@link StoreLimits#forChannel} gives a channel's limits. */
     public final StoreLimits storeLimits;
     /** Derived: {@code storeLimits.maxChannels()}, the global max number of channels; 0 = unlimited. */
@@ -86,6 +91,7 @@ public final class ServerConfig {
         this.fileSync = b.fileSync;
         this.replaceDurable = b.replaceDurable;
         this.fileTruncateBadEof = b.fileTruncateBadEof;
+        this.fileRollCycle = b.fileRollCycle;
         this.storeLimits = b.builtLimits;
         this.maxChannels = storeLimits.maxChannels();
         this.maxSubs = storeLimits.defaults().maxSubs();
@@ -141,6 +147,7 @@ public final class ServerConfig {
         b.fileSync = fileSync;
         b.replaceDurable = replaceDurable;
         b.fileTruncateBadEof = fileTruncateBadEof;
+        b.fileRollCycle = fileRollCycle;
         b.limits = storeLimits.toBuilder();
         b.discoverPrefix = discoverPrefix;
         b.ioBatchSize = ioBatchSize;
@@ -176,6 +183,7 @@ public final class ServerConfig {
         private boolean fileSync;
         private boolean replaceDurable;
         private boolean fileTruncateBadEof;
+        private String fileRollCycle = "LARGE_DAILY";
         private StoreLimits.Builder limits = StoreLimits.builder();
         private StoreLimits builtLimits;
         private String discoverPrefix = "_STAN.discover";
@@ -209,6 +217,7 @@ public final class ServerConfig {
         public Builder fileSync(boolean v) { fileSync = v; return this; }
         public Builder replaceDurable(boolean v) { replaceDurable = v; return this; }
         public Builder fileTruncateBadEof(boolean v) { fileTruncateBadEof = v; return this; }
+        public Builder fileRollCycle(String v) { fileRollCycle = v; return this; }
         /** Global max number of channels (0 = unlimited). */
         public Builder maxChannels(int v) { limits.maxChannels(v); return this; }
         /** Global default of subscriptions per channel (0 = unlimited). */

@@ -1,5 +1,6 @@
 package io.stanchion.engine;
 
+import io.stanchion.config.ChannelLimits;
 import io.stanchion.store.ChannelLog;
 
 import java.util.ArrayList;
@@ -22,14 +23,37 @@ final class Channel {
     /** Appended to in the current batch: flush and deliver before the batch's PubAcks. */
     boolean dirty;
 
-    Channel(String name, ChannelLog log) {
+    /** The limits that apply to this channel (per-channel entries resolved against the global ones). */
+    final ChannelLimits limits;
+    /** {@link System#nanoTime()} of the last publish or subscription (for max_inactivity). */
+    long lastActivity = System.nanoTime();
+    /** The "reached limits" warning was logged for this channel. */
+    boolean limitWarned;
+
+    Channel(String name, ChannelLog log, ChannelLimits limits) {
         this.name = name;
         this.log = log;
+        this.limits = limits;
         this.committed = log.lastSequence();
         if (log.messageCount() > 0) {
             var last = log.read(log.lastSequence());
             this.lastTimestamp = last == null ? 0 : last.timestampNanos();
         }
+    }
+
+    /** True when some subscription is online (offline durables and shadows do not count). */
+    boolean hasActiveSubscription() {
+        for (Subscription s : subscriptions) {
+            if (!s.offline) {
+                return true;
+            }
+        }
+        for (QueueGroup g : queueGroups.values()) {
+            if (!g.members.isEmpty()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Stored subscriptions counted against max_subs: plain, durable (offline too), queue members and shadows. */

@@ -1,5 +1,6 @@
 package io.stanchion.engine;
 
+import io.stanchion.config.StoreLimits;
 import io.stanchion.store.ChannelLog;
 import io.stanchion.store.MessageStore;
 
@@ -16,15 +17,17 @@ import java.util.Map;
 final class Channels {
     private final MessageStore store;
     private final int maxChannels;
+    private final StoreLimits limits;
     private final Map<String, Channel> byName = new HashMap<>();
     /** Lower-cased name → actual name: two channels differing only by case are refused, as in the original. */
     private final Map<String, String> byFoldedName = new HashMap<>();
 
-    Channels(MessageStore store, int maxChannels) {
+    Channels(MessageStore store, StoreLimits limits) {
         this.store = store;
-        this.maxChannels = maxChannels;
+        this.limits = limits;
+        this.maxChannels = limits.maxChannels();
         for (ChannelLog log : store.channels()) {
-            add(new Channel(log.name(), log));
+            add(new Channel(log.name(), log, limits.forChannel(log.name())));
         }
     }
 
@@ -45,9 +48,16 @@ final class Channels {
         if (maxChannels > 0 && byName.size() >= maxChannels) {
             throw new Refusal(Errors.TOO_MANY_CHANNELS);
         }
-        ch = new Channel(name, store.channel(name));
+        ch = new Channel(name, store.channel(name), limits.forChannel(name));
         add(ch);
         return ch;
+    }
+
+    /** Deletes a channel and its log (files included); its subscriptions must already be gone. */
+    void delete(Channel ch) {
+        byName.remove(ch.name);
+        byFoldedName.remove(ch.name.toLowerCase(Locale.ROOT));
+        store.delete(ch.name);
     }
 
     Collection<Channel> all() {

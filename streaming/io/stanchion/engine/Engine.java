@@ -44,6 +44,7 @@ public final class Engine implements AutoCloseable {
     private final StateStore state;
     private final boolean fsync;
     private List<Subscription> toRedeliver;
+    private final Retention retention;
     private final Thread thread;
     private final ExecutorService queryThread = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "stanchion-query");
@@ -63,7 +64,7 @@ public final class Engine implements AutoCloseable {
         this.fsync = config.fileSync;
         Replies replies = new Replies(transport, subjects);
         this.delivery = new Delivery(replies, scheduler, counters, state);
-        this.channels = new Channels(store, config.maxChannels);
+        this.channels = new Channels(store, config.storeLimits);
         Subscriptions[] subs = new Subscriptions[1];
         this.clients = new Clients(config, transport, replies, scheduler, r -> submit(new Command.Task(r)),
                 c -> subs[0].clientClosed(c), state, metrics);
@@ -75,6 +76,9 @@ public final class Engine implements AutoCloseable {
                 recovered.maxSubscriptionId());
         subs[0] = subscriptions;
         this.publishes = new Publishes(channels, clients, delivery, replies, counters, config.fileSync, metrics);
+        this.retention = new Retention(channels, subscriptions);
+        publishes.retention(retention);
+        retention.applyAll();
         this.toRedeliver = new Recovery(channels, clients, subscriptions, delivery, state).apply(recovered);
         this.thread = new Thread(this::run, "stanchion-engine");
     }
@@ -92,12 +96,20 @@ public final class Engine implements AutoCloseable {
             for (Channel ch : channels.all()) {
                 delivery.deliverAvailable(ch);
             }
+            scheduleRetention();
         }));
         thread.start();
     }
 
     public Counters counters() {
         return counters;
+    }
+
+    private void scheduleRetention() {
+        scheduler.after(Retention.TICK_NANOS, () -> {
+            retention.tick(System.nanoTime());
+            scheduleRetention();
+        });
     }
 
     /** Queues a command; blocks while the queue is full (the backpressure on the transport). */

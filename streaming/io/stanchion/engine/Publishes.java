@@ -20,6 +20,7 @@ final class Publishes {
     private final Counters counters;
     private final boolean fsync;
     private final EngineMetrics metrics;
+    private Retention retention;
 
     private final List<Channel> touched = new ArrayList<>();
     private final List<String> ackReplies = new ArrayList<>();
@@ -60,6 +61,7 @@ final class Publishes {
         ch.log.append(ts, record);
         metrics.appendLatency(System.nanoTime() - t0);
         ch.lastTimestamp = ts;
+        ch.lastActivity = receivedNanos;
         if (!ch.dirty) {
             ch.dirty = true;
             touched.add(ch);
@@ -83,6 +85,10 @@ final class Publishes {
                 .toByteArray();
     }
 
+    void retention(Retention r) {
+        this.retention = r;
+    }
+
     /** True when appended messages wait for their commit. */
     boolean hasUncommitted() {
         return !touched.isEmpty();
@@ -100,6 +106,7 @@ final class Publishes {
             metrics.flushLatency(System.nanoTime() - t0, fsync);
             ch.committed = ch.log.lastSequence();
             ch.dirty = false;
+            retention.trim(ch);
         }
         for (int i = 0; i < touched.size(); i++) {
             delivery.deliverAvailable(touched.get(i));

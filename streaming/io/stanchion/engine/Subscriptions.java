@@ -77,6 +77,7 @@ final class Subscriptions {
                 throw new Refusal(Errors.UNKNOWN_CLIENT);
             }
             Channel ch = channels.getOrCreate(r.getSubject());
+            ch.lastActivity = System.nanoTime();
             if (!r.getQGroup().isEmpty()) {
                 sub = joinQueue(ch, r);
             } else if (!r.getDurableName().isEmpty()) {
@@ -296,6 +297,29 @@ final class Subscriptions {
             ch.queueGroups.remove(g.name);
             state.deleteSubscription(sub.id);
         }
+    }
+
+    /** Deletes every subscription of a channel that is being deleted (offline durables and shadows too). */
+    void deleteAll(Channel ch) {
+        List<Subscription> all = new ArrayList<>(ch.subscriptions);
+        for (QueueGroup g : ch.queueGroups.values()) {
+            all.addAll(g.members);
+            if (g.shadow != null) {
+                all.add(g.shadow);
+            }
+        }
+        for (Subscription s : all) {
+            byAckInbox.remove(s.ackInbox);
+            if (s.client != null) {
+                s.client.subscriptions.remove(s);
+                s.client = null;
+            }
+            delivery.cancelTimer(s);
+            state.deleteSubscription(s.id);
+        }
+        ch.subscriptions.clear();
+        ch.durables.clear();
+        ch.queueGroups.clear();
     }
 
     /** Every subscription of every channel, for monitoring snapshots taken on the engine thread. */
