@@ -18,6 +18,10 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Server lifecycle: open the store (recovering it), connect to NATS, make sure no other server serves the cluster
@@ -55,12 +59,33 @@ public final class StanchionServer implements AutoCloseable {
         for (String warning : config.warnings) {
             LOG.warn(warning);
         }
-        Stores stores = Stores.open(config);
+        // Startup work that does not depend on the stores runs beside their recovery.
+        ExecutorService startup = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "stanchion-startup");
+            t.setDaemon(true);
+            return t;
+        });
+        CompletableFuture<JnatsTransport> connecting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return JnatsTransport.connect(config);
+            } catch (IOException e) {
+                throw new CompletionException(e);
+            }
+        }, startup);
+        CompletableFuture<Metrics> metricsReady = CompletableFuture.supplyAsync(() -> new Metrics(config.clusterId),
+                startup);
+        Stores stores;
+        try {
+            stores = Stores.open(config, startup);
+        } catch (StartupException e) {
+            connecting.thenAccept(JnatsTransport::close);
+            startup.shutdown();
+            throw e;
+        }
         MessageStore store = stores.messages;
         JnatsTransport transport = null;
         Monitoring monitoring = null;
         Engine engine = null;
-        Metrics metrics = new Metrics(config.clusterId);
         try {
             RecoveredState recovered = stores.state.recovered();
             if (recovered.clusterId() != null && !recovered.clusterId().equals(config.clusterId)) {
@@ -77,8 +102,9 @@ public final class StanchionServer implements AutoCloseable {
                 LOG.info("Recovered {} client(s), {} subscription(s), {} channel(s)", recovered.clients().size(),
                         recovered.subscriptions().size(), store.channels().size());
             }
-            transport = JnatsTransport.connect(config);
+            transport = joinStartup(connecting);
             LOG.info("Connected to NATS Server at {}", transport.connectedUrl());
+            Metrics metrics = joinStartup(metricsReady);
             Subjects subjects = Subjects.forCluster(config.discoverPrefix, config.clusterId, ackToken);
             ensureAlone(config, transport, subjects);
             engine = new Engine(config, store, stores.state, transport, subjects, metrics.engineMetrics());
@@ -105,11 +131,16 @@ public final class StanchionServer implements AutoCloseable {
                 LOG.info(line);
             }
             LOG.info("Streaming Server is ready");
+            startup.shutdown();
             return new StanchionServer(config, stores, transport, engine, serverId, monitoring);
         } catch (IOException | StartupException | RuntimeException | InterruptedException e) {
             if (monitoring != null) {
                 monitoring.close();
             }
+            if (transport == null) {
+                connecting.thenAccept(JnatsTransport::close);
+            }
+            startup.shutdown();
             if (engine != null) {
                 engine.close();
             }
@@ -118,6 +149,22 @@ public final class StanchionServer implements AutoCloseable {
             }
             stores.close();
             throw e instanceof StartupException se ? se : new StartupException(e.getMessage());
+        }
+    }
+
+    /** The result of a startup task, with its IOException (or other failure) rethrown as such. */
+    private static <T> T joinStartup(CompletableFuture<T> task) throws IOException {
+        try {
+            return task.join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            throw e;
         }
     }
 
