@@ -2,6 +2,7 @@ package io.stanchion.engine;
 
 import io.stanchion.config.ChannelLimits;
 import io.stanchion.store.ChannelLog;
+import io.stanchion.store.StoredMessage;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,6 +23,23 @@ final class Channel {
     final Map<String, QueueGroup> queueGroups = new HashMap<>();
     /** Appended to in the current batch: flush and deliver before the batch's PubAcks. */
     boolean dirty;
+    /**
+     * The records appended in the current batch (sequences {@code recentFirst ..}), so that live delivery right
+     * after the commit sends them without reading them back from the log. Cleared at the start of each batch.
+     */
+    final java.util.ArrayList<StoredMessage> recent = new java.util.ArrayList<>();
+
+    /** The message at {@code seq}: from this batch's records when there, else from the log. */
+    StoredMessage read(long seq) {
+        int n = recent.size();
+        if (n > 0) {
+            long first = recent.get(0).sequence();
+            if (seq >= first && seq < first + n) {
+                return recent.get((int) (seq - first));
+            }
+        }
+        return log.read(seq);
+    }
 
     /** The limits that apply to this channel (per-channel entries resolved against the global ones). */
     final ChannelLimits limits;

@@ -59,7 +59,7 @@ final class Delivery {
             if (seq > ch.committed) {
                 break;
             }
-            StoredMessage m = ch.log.read(seq);
+            StoredMessage m = ch.read(seq);
             sub.lastSent = seq;
             if (m != null) {
                 send(sub, m);
@@ -77,7 +77,7 @@ final class Delivery {
             if (seq > ch.committed) {
                 return;
             }
-            StoredMessage m = ch.log.read(seq);
+            StoredMessage m = ch.read(seq);
             g.lastSent = seq;
             if (m != null) {
                 send(member, m);
@@ -166,7 +166,7 @@ final class Delivery {
         long first = ch.log.firstSequence();
         for (Pending p : due) {
             sub.pending.remove(p.sequence);
-            StoredMessage m = p.sequence < first ? null : ch.log.read(p.sequence);
+            StoredMessage m = p.sequence < first ? null : ch.read(p.sequence);
             if (m == null) {
                 state.acked(sub.id, p.sequence); // removed by limits: acknowledged implicitly
                 continue;

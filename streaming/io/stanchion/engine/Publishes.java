@@ -1,8 +1,10 @@
 package io.stanchion.engine;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
 import io.stanchion.protocol.pb.MsgProto;
 import io.stanchion.protocol.pb.PubMsg;
+import io.stanchion.store.StoredMessage;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -59,6 +61,10 @@ final class Publishes {
         byte[] record = encode(seq, channelName, m.getReply(), m.getData(), ts);
         long t0 = System.nanoTime();
         ch.log.append(ts, record);
+        if (!ch.dirty) {
+            ch.recent.clear();
+        }
+        ch.recent.add(new StoredMessage(seq, ts, record));
         metrics.appendLatency(System.nanoTime() - t0);
         ch.lastTimestamp = ts;
         ch.lastActivity = receivedNanos;
@@ -74,15 +80,35 @@ final class Publishes {
         ackGuids.add(m.getGuid());
     }
 
-    private static byte[] encode(long seq, String subject, String reply, ByteString data, long ts) {
-        return MsgProto.newBuilder()
-                .setSequence(seq)
-                .setSubject(subject)
-                .setReply(reply)
-                .setData(data)
-                .setTimestamp(ts)
-                .build()
-                .toByteArray();
+    /**
+     * Encodes the stored record: a {@code MsgProto} with sequence (1), subject (2), reply (3, omitted when empty),
+     * data (4) and timestamp (5), byte for byte what {@code MsgProto.toByteArray()} gives, without the builder.
+     */
+    static byte[] encode(long seq, String subject, String reply, ByteString data, long ts) {
+        int size = CodedOutputStream.computeUInt64Size(MsgProto.SEQUENCE_FIELD_NUMBER, seq)
+                + CodedOutputStream.computeStringSize(MsgProto.SUBJECT_FIELD_NUMBER, subject)
+                + (reply.isEmpty() ? 0 : CodedOutputStream.computeStringSize(MsgProto.REPLY_FIELD_NUMBER, reply))
+                + (data.isEmpty() ? 0 : CodedOutputStream.computeBytesSize(MsgProto.DATA_FIELD_NUMBER, data))
+                + (ts == 0 ? 0 : CodedOutputStream.computeInt64Size(MsgProto.TIMESTAMP_FIELD_NUMBER, ts));
+        byte[] out = new byte[size];
+        CodedOutputStream cos = CodedOutputStream.newInstance(out);
+        try {
+            cos.writeUInt64(MsgProto.SEQUENCE_FIELD_NUMBER, seq);
+            cos.writeString(MsgProto.SUBJECT_FIELD_NUMBER, subject);
+            if (!reply.isEmpty()) {
+                cos.writeString(MsgProto.REPLY_FIELD_NUMBER, reply);
+            }
+            if (!data.isEmpty()) {
+                cos.writeBytes(MsgProto.DATA_FIELD_NUMBER, data);
+            }
+            if (ts != 0) {
+                cos.writeInt64(MsgProto.TIMESTAMP_FIELD_NUMBER, ts);
+            }
+            cos.checkNoSpaceLeft();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("MsgProto encoding", e);
+        }
+        return out;
     }
 
     void retention(Retention r) {

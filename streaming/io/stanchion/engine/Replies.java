@@ -1,5 +1,6 @@
 package io.stanchion.engine;
 
+import com.google.protobuf.CodedOutputStream;
 import io.stanchion.protocol.pb.CloseResponse;
 import io.stanchion.protocol.pb.ConnectRequest;
 import io.stanchion.protocol.pb.ConnectResponse;
@@ -29,11 +30,26 @@ final class Replies {
         if (isEmpty(reply)) {
             return;
         }
-        PubAck.Builder b = PubAck.newBuilder().setGuid(guid);
-        if (error != null) {
-            b.setError(error);
+        if (error == null) {
+            transport.publish(reply, encodeOkPubAck(guid));
+            return;
         }
-        transport.publish(reply, b.build().toByteArray());
+        transport.publish(reply, PubAck.newBuilder().setGuid(guid).setError(error).build().toByteArray());
+    }
+
+    /** {@code PubAck{guid}} without a builder: the hot path sends one per message. */
+    static byte[] encodeOkPubAck(String guid) {
+        if (guid.isEmpty()) {
+            return EMPTY;
+        }
+        byte[] out = new byte[CodedOutputStream.computeStringSize(PubAck.GUID_FIELD_NUMBER, guid)];
+        CodedOutputStream cos = CodedOutputStream.newInstance(out);
+        try {
+            cos.writeString(PubAck.GUID_FIELD_NUMBER, guid);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("PubAck encoding", e);
+        }
+        return out;
     }
 
     void connectError(String reply, String error) {
