@@ -28,6 +28,12 @@ final class Publishes {
     private final List<String> ackReplies = new ArrayList<>();
     private final List<String> ackGuids = new ArrayList<>();
     private long[] ackReceived = new long[1024];
+    /**
+     * Per-message latencies are recorded for one message in 16 (the first of each batch included): a histogram
+     * update per message cost ~6 % of the engine thread in profiles; the sample keeps the distribution.
+     */
+    private static final int LATENCY_SAMPLE_MASK = 15;
+    private long appends;
 
     Publishes(Channels channels, Clients clients, Delivery delivery, Replies replies, Counters counters,
               boolean fsync, EngineMetrics metrics) {
@@ -44,28 +50,33 @@ final class Publishes {
     void append(PubMsg m, String reply, int size, long receivedNanos) {
         counters.received(size);
         String channelName = m.getSubject();
-        if (m.getGuid().isEmpty() || !Names.isValidChannel(channelName)
+        Channel ch = channels.get(channelName); // an existing channel's name was validated when it was created
+        if (m.getGuid().isEmpty() || (ch == null && !Names.isValidChannel(channelName))
                 || clients.lookup(m.getConnID(), m.getClientID()) == null) {
             replies.pubAck(reply, m.getGuid(), Errors.INVALID_PUBLISH);
             return;
         }
-        Channel ch;
-        try {
-            ch = channels.getOrCreate(channelName);
-        } catch (Refusal e) {
-            replies.pubAck(reply, m.getGuid(), e.getMessage());
-            return;
+        if (ch == null) {
+            try {
+                ch = channels.getOrCreate(channelName);
+            } catch (Refusal e) {
+                replies.pubAck(reply, m.getGuid(), e.getMessage());
+                return;
+            }
         }
         long ts = Math.max(WallClock.nanos(), ch.lastTimestamp);
         long seq = ch.log.lastSequence() + 1;
         byte[] record = encode(seq, channelName, m.getReply(), m.getData(), ts);
-        long t0 = System.nanoTime();
+        boolean sampled = (++appends & LATENCY_SAMPLE_MASK) == 0;
+        long t0 = sampled ? System.nanoTime() : 0;
         ch.log.append(ts, record);
+        if (sampled) {
+            metrics.appendLatency(System.nanoTime() - t0);
+        }
         if (!ch.dirty) {
             ch.recent.clear();
         }
         ch.recent.add(new StoredMessage(seq, ts, record));
-        metrics.appendLatency(System.nanoTime() - t0);
         ch.lastTimestamp = ts;
         ch.lastActivity = receivedNanos;
         if (!ch.dirty) {
@@ -141,7 +152,9 @@ final class Publishes {
         long now = System.nanoTime();
         for (int i = 0; i < ackReplies.size(); i++) {
             replies.pubAck(ackReplies.get(i), ackGuids.get(i), null);
-            metrics.pubAckLatency(now - ackReceived[i]);
+            if ((i & LATENCY_SAMPLE_MASK) == 0) {
+                metrics.pubAckLatency(now - ackReceived[i]);
+            }
         }
         metrics.batchCommitted(ackReplies.size());
         ackReplies.clear();
