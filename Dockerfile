@@ -24,7 +24,7 @@ COPY --from=build /build/stanchion.jar /app/stanchion.jar
 USER stanchion
 WORKDIR /app
 VOLUME /data
-# Monitoring endpoint (-m 8222; the monitoring server arrives in a later step).
+# Monitoring port when started with -m 8222 -mh 0.0.0.0: status page /streaming, JSON endpoints, /metrics.
 EXPOSE 8222
 ENTRYPOINT ["java","-jar","/app/stanchion.jar"]
 CMD ["-st","FILE","--dir","/data","-ns","nats://nats:4222"]

@@ -69,6 +69,21 @@ ensure_nats_server() {
   esac
 }
 
+# The status page's browser test drives Debian's Chromium through chromedriver: install both when missing
+# (as root or with password-less sudo); otherwise say so (that one test then fails with the same advice).
+ensure_chromium() {
+  local chromium="${CHROMIUM_BIN:-/usr/bin/chromium}" driver="${CHROMEDRIVER_BIN:-/usr/bin/chromedriver}"
+  if [[ -x "$chromium" && -x "$driver" ]]; then
+    return 0
+  fi
+  stanchion_log "chromium/chromedriver not found; installing Debian packages chromium chromium-driver ..."
+  _apt_get_as_root -q update -o Dpkg::Use-Pty=0 >/dev/null || true
+  if ! _apt_get_as_root -q -y -o Dpkg::Use-Pty=0 install chromium chromium-driver >/dev/null; then
+    stanchion_log "could not install chromium chromium-driver: StatusPageBrowserTest will fail; install them by hand."
+  fi
+  return 0
+}
+
 # Fails with a clear message when a required command is missing.
 require_command() {
   local cmd="$1" hint="$2"

@@ -31,7 +31,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The monitoring HTTP server on Netty: one event-loop thread, which only parses requests and writes responses;
@@ -98,38 +100,70 @@ public final class MonitorServer implements AutoCloseable {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
             boolean keepAlive = HttpUtil.isKeepAlive(req);
+            if (req.decoderResult().isFailure()) {
+                write(ctx, Response.badRequest("malformed request"), false);
+                return;
+            }
             if (!req.method().equals(HttpMethod.GET) && !req.method().equals(HttpMethod.HEAD)) {
                 write(ctx, new Response(405, Response.TEXT, "method not allowed\n"), keepAlive);
                 return;
             }
-            QueryStringDecoder qs = new QueryStringDecoder(req.uri());
+            boolean head = req.method().equals(HttpMethod.HEAD);
+            String path;
+            Map<String, List<String>> params;
+            try {
+                QueryStringDecoder qs = new QueryStringDecoder(req.uri());
+                path = qs.path();
+                params = qs.parameters();
+            } catch (IllegalArgumentException e) { // e.g. a bad %-escape
+                write(ctx, Response.badRequest("malformed request URI: " + e.getMessage()), keepAlive, head);
+                return;
+            }
             CompletableFuture<Response> result;
             try {
-                result = routes.route(qs.path(), qs.parameters());
+                result = routes.route(path, params);
             } catch (RuntimeException e) {
                 result = CompletableFuture.failedFuture(e);
             }
             if (result == null) {
-                write(ctx, Response.notFound("404 page not found"), keepAlive);
+                write(ctx, Response.notFound("404 page not found"), keepAlive, head);
                 return;
             }
             result.orTimeout(10, TimeUnit.SECONDS).whenComplete((response, error) -> {
-                if (error != null) {
-                    LOG.warn("monitoring request {} failed: {}", qs.path(), error.toString());
-                    response = new Response(503, Response.TEXT, "server busy: " + error.getMessage() + "\n");
-                }
-                Response r = response;
-                ctx.executor().execute(() -> write(ctx, r, keepAlive));
+                Response r = error == null ? response : failure(path, error);
+                ctx.executor().execute(() -> write(ctx, r == null ? Response.notFound("404 page not found") : r,
+                        keepAlive, head));
             });
         }
 
+        /** A failed request: a bad parameter found late is still a 400; a time-out or engine failure a 503. */
+        private static Response failure(String path, Throwable error) {
+            Throwable cause = error;
+            while (cause instanceof CompletionException && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof Query.BadParameter bad) {
+                return Response.badRequest(bad.getMessage());
+            }
+            LOG.warn("monitoring request {} failed: {}", path, cause.toString());
+            String reason = cause instanceof TimeoutException ? "timed out waiting for the engine"
+                    : "internal error";
+            return new Response(503, Response.TEXT, "server busy: " + reason + "\n");
+        }
+
         private static void write(ChannelHandlerContext ctx, Response r, boolean keepAlive) {
+            write(ctx, r, keepAlive, false);
+        }
+
+        private static void write(ChannelHandlerContext ctx, Response r, boolean keepAlive, boolean head) {
+            byte[] body = r.body().getBytes(StandardCharsets.UTF_8);
             FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                     HttpResponseStatus.valueOf(r.status()),
-                    Unpooled.wrappedBuffer(r.body().getBytes(StandardCharsets.UTF_8)));
+                    head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
             resp.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
-            resp.headers().set(HttpHeaderNames.CONTENT_LENGTH, resp.content().readableBytes());
+            resp.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length);
             resp.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+            resp.headers().set("X-Content-Type-Options", "nosniff");
             if (keepAlive) {
                 HttpUtil.setKeepAlive(resp, true);
                 ctx.writeAndFlush(resp);

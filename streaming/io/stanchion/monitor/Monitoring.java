@@ -6,12 +6,18 @@ import io.stanchion.engine.Engine;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.regex.Pattern;
 
 /**
- * Everything served on the monitoring port: the original's JSON endpoints, {@code /healthz}, and (as they are
- * added) metrics and the status page. {@link #start} binds it; {@link #close} stops it.
+ * Everything served on the monitoring port: the original's JSON endpoints ({@code /streaming/serverz|storez|
+ * clientsz|channelsz|isFTActive}), the status page ({@code /streaming}, {@code /streaming/}), {@code /healthz} and
+ * Prometheus {@code /metrics}. As in the original, {@code ?callback=fn} turns a JSON answer into JSONP.
+ * {@link #start} binds it; {@link #close} stops it.
  */
 public final class Monitoring implements AutoCloseable {
+    /** A JSONP callback: a JavaScript identifier path, nothing that could smuggle script. */
+    private static final Pattern CALLBACK = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
+
     private final MonitorServer server;
 
     private Monitoring(MonitorServer server) {
@@ -21,12 +27,31 @@ public final class Monitoring implements AutoCloseable {
     public static Monitoring start(ServerConfig config, Engine engine, Metrics metrics, String serverId,
                                    String storeType) throws InterruptedException {
         StreamingEndpoints streaming = new StreamingEndpoints(config, engine, serverId, storeType);
-        MonitorServer.Routes routes = (path, query) -> switch (path) {
-            case "/healthz" -> CompletableFuture.completedFuture(Response.json("{\"status\": \"ok\"}\n"));
-            case "/metrics" -> metrics.scrape(engine);
-            default -> streaming.handle(path, query);
+        MonitorServer.Routes routes = (path, query) -> {
+            CompletableFuture<Response> r = switch (path) {
+                case "/healthz" -> CompletableFuture.completedFuture(Response.json("{\"status\": \"ok\"}\n"));
+                case "/metrics" -> metrics.scrape(engine);
+                case "/streaming", "/streaming/" -> CompletableFuture.completedFuture(StatusPage.response());
+                default -> streaming.handle(path, query);
+            };
+            return r == null ? null : jsonp(r, query);
         };
         return new Monitoring(MonitorServer.start(config.httpHost, config.httpPort, routes));
+    }
+
+    /** Wraps a successful JSON answer in {@code callback(...)} when the request asks for JSONP. */
+    static CompletableFuture<Response> jsonp(CompletableFuture<Response> result, Map<String, List<String>> query) {
+        String callback = Query.of(query).string("callback");
+        if (callback == null) {
+            return result;
+        }
+        if (!CALLBACK.matcher(callback).matches()) {
+            return CompletableFuture.completedFuture(Response.badRequest("invalid callback \"" + callback
+                    + "\": expected a JavaScript identifier"));
+        }
+        return result.thenApply(r -> r.status() == 200 && r.contentType().equals(Response.JSON)
+                ? new Response(200, "application/javascript", callback + "(" + r.body().stripTrailing() + ")")
+                : r);
     }
 
     public int port() {

@@ -32,7 +32,8 @@ final class Query {
             }
             return n;
         } catch (NumberFormatException e) {
-            throw new BadParameter("invalid " + name + " \"" + v + "\": not an integer");
+            throw new BadParameter("invalid " + name + " \"" + v + "\": "
+                    + (v.matches("[+-]?\\d+") ? "out of range" : "not an integer"));
         }
     }
 

@@ -98,6 +98,9 @@ final class StreamingEndpoints {
     private CompletableFuture<Response> clientsz(Query q) {
         String only = q.string("client");
         boolean subs = q.flag("subs");
+        // parameters are validated here, on the request thread: a bad one is a 400, never a failed future
+        int offset = q.nonNegative("offset", 0);
+        int limit = q.nonNegative("limit", DEFAULT_LIMIT);
         return engine.call(view -> view.clients()).thenApply(all -> {
             if (only != null) {
                 for (Snapshot.Client c : all) {
@@ -109,8 +112,6 @@ final class StreamingEndpoints {
                 }
                 return Response.notFound("Client " + only + " not found");
             }
-            int offset = q.nonNegative("offset", 0);
-            int limit = q.nonNegative("limit", DEFAULT_LIMIT);
             List<Snapshot.Client> page = page(all, offset, limit);
             Json j = header(new Json().begin())
                     .field("offset", offset).field("limit", limit)
@@ -145,6 +146,8 @@ final class StreamingEndpoints {
     private CompletableFuture<Response> channelsz(Query q) {
         String only = q.string("channel");
         boolean subs = q.flag("subs");
+        int offset = q.nonNegative("offset", 0);
+        int limit = q.nonNegative("limit", DEFAULT_LIMIT);
         return engine.call(view -> view.channels()).thenApply(all -> {
             if (only != null) {
                 for (Snapshot.Channel ch : all) {
@@ -156,8 +159,6 @@ final class StreamingEndpoints {
                 }
                 return Response.notFound("Channel " + only + " not found");
             }
-            int offset = q.nonNegative("offset", 0);
-            int limit = q.nonNegative("limit", DEFAULT_LIMIT);
             List<Snapshot.Channel> page = page(all, offset, limit);
             Json j = header(new Json().begin())
                     .field("offset", offset).field("limit", limit)
@@ -215,26 +216,28 @@ final class StreamingEndpoints {
         if (offset >= all.size()) {
             return List.of();
         }
-        return all.subList(offset, Math.min(all.size(), offset + limit));
+        return all.subList(offset, (int) Math.min(all.size(), (long) offset + limit)); // no int overflow
     }
 
-    /** Go's Duration-like uptime as the original prints it: 1d2h3m4s. */
+    /** The uptime as the original (nats-server's myUptime) prints it: 5s, 3m4s, 2h3m4s, 1d2h3m4s, 1y2d3h4m5s. */
     static String uptime(Duration d) {
         long secs = Math.max(0, d.getSeconds());
-        long days = secs / 86_400;
-        long hours = (secs % 86_400) / 3600;
-        long mins = (secs % 3600) / 60;
-        long s = secs % 60;
-        StringBuilder b = new StringBuilder();
+        long mins = secs / 60;
+        long hours = mins / 60;
+        long days = hours / 24;
+        long years = days / 365;
+        if (years > 0) {
+            return years + "y" + days % 365 + "d" + hours % 24 + "h" + mins % 60 + "m" + secs % 60 + "s";
+        }
         if (days > 0) {
-            b.append(days).append('d');
+            return days + "d" + hours % 24 + "h" + mins % 60 + "m" + secs % 60 + "s";
         }
-        if (days > 0 || hours > 0) {
-            b.append(hours).append('h');
+        if (hours > 0) {
+            return hours + "h" + mins % 60 + "m" + secs % 60 + "s";
         }
-        if (days > 0 || hours > 0 || mins > 0) {
-            b.append(mins).append('m');
+        if (mins > 0) {
+            return mins + "m" + secs % 60 + "s";
         }
-        return b.append(s).append('s').toString();
+        return secs + "s";
     }
 }
