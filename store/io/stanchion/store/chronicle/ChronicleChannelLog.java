@@ -847,7 +847,7 @@ final class ChronicleChannelLog implements ChannelLog {
         }
         try {
             for (File f : rolledFiles) {
-                fsyncFile(f.toPath());
+                FileOps.fsyncFile(f.toPath());
             }
             rolledFiles.clear();
             if (unsynced && appendFile != null) {
@@ -866,13 +866,13 @@ final class ChronicleChannelLog implements ChannelLog {
             if (directoryDirty) {
                 Path metadata = directory.resolve(METADATA_FILE);
                 if (metadata.toFile().isFile()) {
-                    fsyncFile(metadata);
+                    FileOps.fsyncFile(metadata);
                 }
-                fsyncDirectory(directory);
+                FileOps.fsyncDirectory(directory);
                 directoryDirty = false;
             }
             if (parentDirty) {
-                fsyncDirectory(directory.getParent());
+                FileOps.fsyncDirectory(directory.getParent());
                 parentDirty = false;
             }
         } catch (IOException | RuntimeException e) {
@@ -880,18 +880,6 @@ final class ChronicleChannelLog implements ChannelLog {
         }
     }
 
-    private static void fsyncFile(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            ch.force(false);
-        }
-    }
-
-    /** Makes the directory's entries (new files) durable. Works on Linux; other systems may refuse. */
-    private static void fsyncDirectory(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        }
-    }
 
     private void closeSyncChannel() {
         if (syncChannel != null) {

@@ -22,13 +22,10 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -364,7 +361,7 @@ public final class ChronicleMessageStore implements MessageStore {
         }
         for (Path p : trash) {
             try {
-                deleteTree(p);
+                FileOps.deleteTree(p);
             } catch (IOException ignored) {
                 // ignored by recovery anyway; tried again at the next open
             }
@@ -473,7 +470,7 @@ public final class ChronicleMessageStore implements MessageStore {
             }
         }
         try {
-            deleteTree(trash);
+            FileOps.deleteTree(trash);
         } catch (IOException e) {
             if (!renamed) {
                 StoreException se = new StoreException("channel " + name + ": cannot delete " + dir + ": "
@@ -490,29 +487,6 @@ public final class ChronicleMessageStore implements MessageStore {
             throw failure;
         }
         return true;
-    }
-
-    /** Deletes a directory tree (files first); a missing one is fine. */
-    private static void deleteTree(Path top) throws IOException {
-        if (!Files.exists(top)) {
-            return;
-        }
-        Files.walkFileTree(top, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.deleteIfExists(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                if (e != null) {
-                    throw e;
-                }
-                Files.deleteIfExists(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 
     @Override

@@ -27,13 +27,10 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -326,7 +323,7 @@ public final class ChronicleStateStore implements StateStore {
     private void recover() {
         for (Path tmp : temporaryDirectories(stateDir)) {
             try {
-                deleteTree(tmp);
+                FileOps.deleteTree(tmp);
                 warnings.add("discarded " + tmp + ": an interrupted compaction");
             } catch (IOException e) {
                 throw new StoreException("cannot delete the interrupted compaction " + tmp + ": " + e, e);
@@ -404,7 +401,7 @@ public final class ChronicleStateStore implements StateStore {
                 }
             } else {
                 try {
-                    deleteTree(dir);
+                    FileOps.deleteTree(dir);
                 } catch (IOException e) {
                     warnings.add("could not delete the old generation " + dir + " (it is ignored): " + e);
                 }
@@ -772,7 +769,7 @@ public final class ChronicleStateStore implements StateStore {
         Path tmp = stateDir.resolve(TEMPORARY_PREFIX + dir.getFileName());
         Generation g = null;
         try {
-            deleteTree(tmp);
+            FileOps.deleteTree(tmp);
             g = Generation.create(tmp, n);
             writeSnapshot(g, s);
             if (options.syncCompaction) {
@@ -795,12 +792,12 @@ public final class ChronicleStateStore implements StateStore {
         }
         try {
             if (options.syncCompaction) {
-                fsyncDirectory(stateDir);
+                FileOps.fsyncDirectory(stateDir);
             }
             return Generation.reopen(g, dir, !options.syncCompaction);
         } catch (IOException | RuntimeException e) {
             try {
-                deleteTree(dir);
+                FileOps.deleteTree(dir);
             } catch (IOException | RuntimeException e2) {
                 broken = "generation " + dir + " is complete but could not be opened (" + e + ") nor removed (" + e2
                         + ")";
@@ -855,7 +852,7 @@ public final class ChronicleStateStore implements StateStore {
         compactions++;
         old.closeQuietly();
         try {
-            deleteTree(old.dir);
+            FileOps.deleteTree(old.dir);
         } catch (IOException e) {
             Jvm.warn().on(ChronicleStateStore.class, "could not delete the old state generation " + old.dir
                     + " (it is ignored and deleted at the next open)", e);
@@ -1026,11 +1023,11 @@ public final class ChronicleStateStore implements StateStore {
             if (withDirectories && directoriesUnsynced) {
                 Path metadata = dir.resolve(METADATA_FILE);
                 if (Files.isRegularFile(metadata)) {
-                    fsyncFile(metadata);
+                    FileOps.fsyncFile(metadata);
                 }
-                fsyncDirectory(dir);
+                FileOps.fsyncDirectory(dir);
                 if (withParent) {
-                    fsyncDirectory(dir.getParent());
+                    FileOps.fsyncDirectory(dir.getParent());
                 }
                 directoriesUnsynced = false;
             }
@@ -1068,44 +1065,11 @@ public final class ChronicleStateStore implements StateStore {
         }
     }
 
-    private static void fsyncFile(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            ch.force(false);
-        }
-    }
 
-    /** Makes the directory's entries durable. Works on Linux; other systems may refuse. */
-    private static void fsyncDirectory(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        }
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.deleteIfExists(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                if (exc != null) {
-                    throw exc;
-                }
-                Files.deleteIfExists(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
-    }
 
     private static void deleteTreeQuietly(Path root) {
         try {
-            deleteTree(root);
+            FileOps.deleteTree(root);
         } catch (IOException ignored) {
             // a generation without SNAPSHOT_END is discarded at the next open anyway
         }
