@@ -9,8 +9,9 @@ package io.stanchion.store;
  * replaces the old journal), so recovery never replays messages and the journal stays proportional to live state.
  *
  * <p>Threading: one owner thread (the engine) calls every method. Durability: as {@link ChannelLog}: a record is in
- * the memory-mapped journal once the call returns (survives a process crash); {@link #flush(boolean)} with fsync
- * forces it to the device.
+ * the memory-mapped journal once the call returns (survives a process crash), except that {@link #sent} and
+ * {@link #acked} may be buffered until the next {@link #flush(boolean)} (or the next other call), written in call
+ * order; {@link #flush(boolean)} with fsync also forces everything to the device.
  */
 public interface StateStore extends AutoCloseable {
 
@@ -39,7 +40,10 @@ public interface StateStore extends AutoCloseable {
     /** {@code sequence} is no longer pending for the subscription. */
     void acked(long subscriptionId, long sequence);
 
-    /** Makes every record durable to the policy's level (see the class comment). */
+    /**
+     * Writes buffered sent/acked events to the journal (then they survive a process crash) and, with {@code fsync},
+     * forces everything to the device.
+     */
     void flush(boolean fsync);
 
     @Override

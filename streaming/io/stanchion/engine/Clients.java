@@ -31,6 +31,8 @@ final class Clients {
 
     private final Map<String, Client> byId = new HashMap<>();
     private final Map<ByteString, Client> byConnId = new HashMap<>();
+    /** The client of the last lookup by connID (engine thread): publishes come in runs from one client. */
+    private Client lastLookedUp;
     /** Client IDs whose duplicate probe is in flight: further connects with that ID are refused at once. */
     private final Set<String> probing = new HashSet<>();
 
@@ -63,7 +65,15 @@ final class Clients {
     /** The client a publish or ping names: by connID when given, else by client ID. */
     Client lookup(ByteString connId, String clientId) {
         if (connId != null && !connId.isEmpty()) {
-            return byConnId.get(connId);
+            Client last = lastLookedUp;
+            if (last != null && !last.closed && connId.equals(last.connId)) {
+                return last; // publishes come in runs from one client: skips hashing a new ByteString each time
+            }
+            Client c = byConnId.get(connId);
+            if (c != null) {
+                lastLookedUp = c;
+            }
+            return c;
         }
         return clientId == null ? null : byId.get(clientId);
     }
@@ -73,7 +83,7 @@ final class Clients {
     }
 
     void connect(ConnectRequest r, String reply) {
-        if (r.getHeartbeatInbox().isEmpty()) {
+        if (!Names.isPublishableSubject(r.getHeartbeatInbox())) {
             replies.connectError(reply, Errors.INVALID_CONNECT);
             return;
         }

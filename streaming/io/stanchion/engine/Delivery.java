@@ -11,7 +11,16 @@ import java.util.Map;
 
 /**
  * Sends messages to subscriptions, tracks what is pending, applies acks and redelivers on AckWait expiry.
- * Never sends above a channel's committed sequence. Threading: engine thread only.
+ * Never sends above a channel's committed sequence.
+ *
+ * <p>Deliveries are not published one by one: they collect in an outbox that {@link #flush()} publishes after
+ * writing the state journal's buffered sent events (so a message never leaves before it is recorded as sent; a
+ * crash can only cause a redelivery). Acks do not send at once either: the subscriptions they made room for are
+ * served by {@link #flush()}, so a batch of acks becomes one delivery pass (and one journal record) per
+ * subscription. The engine flushes before PubAcks, before any command other than publishes and acks, at the end of
+ * every batch and after timers.
+ *
+ * <p>Threading: engine thread only.
  */
 final class Delivery {
     /** Deadlines this close to now are redelivered in the same pass, as in the original. */
@@ -23,6 +32,11 @@ final class Delivery {
     private final Scheduler scheduler;
     private final Counters counters;
     private final StateStore state;
+    /** Subscriptions (or queue members) that acks made room for, served at the next flush. */
+    private final List<Subscription> wanting = new ArrayList<>();
+    private String[] outInbox = new String[1024];
+    private byte[][] outData = new byte[1024][];
+    private int outCount;
 
     Delivery(Replies replies, Scheduler scheduler, Counters counters, StateStore state) {
         this.replies = replies;
@@ -88,8 +102,8 @@ final class Delivery {
     private void send(Subscription sub, StoredMessage m) {
         long deadline = System.nanoTime() + sub.ackWaitNanos;
         sub.pending.put(m.sequence(), new Pending(m.sequence(), deadline));
-        state.sent(sub.id, m.sequence()); // journaled before it leaves: a crash can only cause a redelivery
-        replies.deliver(sub.inbox, m.record());
+        state.sent(sub.id, m.sequence()); // journaled (at the flush) before it leaves
+        queue(sub.inbox, m.record());
         counters.delivered(m.record().length);
         if (sub.ackTimer == null) {
             armAckTimer(sub, deadline);
@@ -116,9 +130,43 @@ final class Delivery {
         if (owner.pending.isEmpty()) {
             cancelTimer(owner);
         }
-        if (!owner.isStalled()) {
-            sendAvailable(owner);
+        if (!owner.wantsDelivery && !owner.isStalled()) {
+            owner.wantsDelivery = true;
+            wanting.add(owner);
         }
+    }
+
+    /**
+     * Serves the subscriptions acks made room for, then writes the journal's buffered events and publishes the
+     * outbox, in the order the deliveries were made.
+     */
+    void flush() {
+        for (int i = 0; i < wanting.size(); i++) {
+            Subscription s = wanting.get(i);
+            s.wantsDelivery = false;
+            sendAvailable(s); // never removed meanwhile: removals run after a flush
+        }
+        wanting.clear();
+        if (outCount == 0) {
+            return;
+        }
+        state.flush(false);
+        for (int i = 0; i < outCount; i++) {
+            replies.deliver(outInbox[i], outData[i]);
+            outInbox[i] = null;
+            outData[i] = null;
+        }
+        outCount = 0;
+    }
+
+    private void queue(String inbox, byte[] payload) {
+        if (outCount == outInbox.length) {
+            outInbox = java.util.Arrays.copyOf(outInbox, outCount * 2);
+            outData = java.util.Arrays.copyOf(outData, outCount * 2);
+        }
+        outInbox[outCount] = inbox;
+        outData[outCount] = payload;
+        outCount++;
     }
 
     /** Redelivers every pending message of a resumed subscription now, flagged, before anything new. */
@@ -186,7 +234,7 @@ final class Delivery {
                 state.sent(target.id, p.sequence);
                 state.acked(sub.id, p.sequence);
             }
-            replies.redeliver(target.inbox, m.record(), p.redeliveries);
+            queue(target.inbox, Replies.redelivered(m.record(), p.redeliveries));
             target.redeliveredTotal++;
             counters.redelivered(m.record().length);
             if (target != sub && target.ackTimer == null) {

@@ -25,6 +25,7 @@ import java.util.function.Function;
  * publishes are appended as they come, and before any other command (and at the end of the batch) the appended
  * messages are committed — logs flushed once, messages delivered, PubAcks sent. So a close or unsubscribe is
  * handled only after the publishes and acks received before it, and a subscription's start position sees them.
+ * Deliveries go out through {@link Delivery#flush()} at those same points and after timers run.
  *
  * <p>Threading: {@link #submit} and {@link #call} from any thread; everything else runs on the engine thread.
  */
@@ -151,10 +152,12 @@ public final class Engine implements AutoCloseable {
                         handle(batch.get(i));
                     }
                     batch.clear();
-                    publishes.commit();
+                    commit();
                     state.flush(fsync);
                 }
-                scheduler.runDue(System.nanoTime(), e -> LOG.error("timer task failed", e));
+                if (scheduler.runDue(System.nanoTime(), e -> LOG.error("timer task failed", e))) {
+                    delivery.flush();
+                }
             } catch (InterruptedException e) {
                 if (!running) {
                     break;
@@ -164,8 +167,14 @@ public final class Engine implements AutoCloseable {
                 batch.clear();
             }
         }
-        publishes.commit();
+        commit();
         state.flush(fsync);
+    }
+
+    /** Commits the batch's publishes (PubAcks included) and publishes every delivery made so far. */
+    private void commit() {
+        publishes.commit();
+        delivery.flush();
     }
 
     private void handle(Command c) {
@@ -178,7 +187,7 @@ public final class Engine implements AutoCloseable {
                 handleAck(a);
                 return;
             }
-            publishes.commit();
+            commit();
             if (c instanceof Command.Connect r) {
                 clients.connect(r.request(), r.reply());
             } else if (c instanceof Command.Subscribe r) {

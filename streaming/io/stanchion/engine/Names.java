@@ -22,6 +22,24 @@ final class Names {
     }
 
     /**
+     * A subject the server may publish to (a client's inbox): non-empty, no whitespace or control character. The
+     * NATS connection does not check the subjects it publishes to (that costs on every message), so every subject
+     * a client names for the server to publish to is checked here, once, when the client names it.
+     */
+    static boolean isPublishableSubject(String subject) {
+        if (subject == null || subject.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < subject.length(); i++) {
+            char c = subject.charAt(i);
+            if (c <= ' ' || c == 0x7f || Character.isWhitespace(c) || Character.isISOControl(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * A literal subject: non-empty, no '/', no empty token (leading, trailing or double '.'), no wildcard '*' or
      * '>', and no whitespace (NATS could not carry it).
      */

@@ -140,6 +140,7 @@ final class Publishes {
             delivery.deliverAvailable(touched.get(i));
         }
         touched.clear();
+        delivery.flush();
         long now = System.nanoTime();
         for (int i = 0; i < ackReplies.size(); i++) {
             replies.pubAck(ackReplies.get(i), ackGuids.get(i), null);

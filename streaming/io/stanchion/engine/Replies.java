@@ -37,10 +37,30 @@ final class Replies {
         transport.publish(reply, PubAck.newBuilder().setGuid(guid).setError(error).build().toByteArray());
     }
 
-    /** {@code PubAck{guid}} without a builder: the hot path sends one per message. */
+    /**
+     * {@code PubAck{guid}} without a builder: the hot path sends one per message. A guid of fewer than 128 ASCII
+     * characters (NUIDs are 22) is written directly: tag, one-byte length, the characters.
+     */
     static byte[] encodeOkPubAck(String guid) {
-        if (guid.isEmpty()) {
+        int n = guid.length();
+        if (n == 0) {
             return EMPTY;
+        }
+        if (n < 128) {
+            byte[] out = new byte[2 + n];
+            out[0] = (byte) (PubAck.GUID_FIELD_NUMBER << 3 | 2); // length-delimited
+            out[1] = (byte) n;
+            int i = 0;
+            while (i < n) {
+                char c = guid.charAt(i);
+                if (c >= 0x80) {
+                    break;
+                }
+                out[2 + i++] = (byte) c;
+            }
+            if (i == n) {
+                return out;
+            }
         }
         byte[] out = new byte[CodedOutputStream.computeStringSize(PubAck.GUID_FIELD_NUMBER, guid)];
         CodedOutputStream cos = CodedOutputStream.newInstance(out);
@@ -102,7 +122,7 @@ final class Replies {
      * appending {@code redelivered=true} (field 6) and {@code redeliveryCount} (field 7) to the stored record yields
      * the flagged message without decoding it.
      */
-    void redeliver(String inbox, byte[] record, int count) {
+    static byte[] redelivered(byte[] record, int count) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(record.length + 8);
         out.writeBytes(record);
         out.write(0x30); // field 6, varint
@@ -114,7 +134,7 @@ final class Replies {
             v >>>= 7;
         }
         out.write((int) v);
-        transport.publish(inbox, out.toByteArray());
+        return out.toByteArray();
     }
 
     private void send(String reply, byte[] payload) {

@@ -57,12 +57,17 @@ final class Scheduler {
         return Math.max(0, Math.min(max, t.at - now));
     }
 
-    /** Runs every timer due at {@code now}; a task that throws is reported to {@code onError}. */
-    void runDue(long now, java.util.function.Consumer<RuntimeException> onError) {
+    /**
+     * Runs every timer due at {@code now}; a task that throws is reported to {@code onError}. Returns whether any
+     * ran.
+     */
+    boolean runDue(long now, java.util.function.Consumer<RuntimeException> onError) {
         Timer t;
+        boolean ran = false;
         while ((t = timers.peek()) != null && t.at <= now) {
             timers.poll();
             if (!t.cancelled) {
+                ran = true;
                 try {
                     t.task.run();
                 } catch (RuntimeException e) {
@@ -70,6 +75,7 @@ final class Scheduler {
                 }
             }
         }
+        return ran;
     }
 
     int size() {

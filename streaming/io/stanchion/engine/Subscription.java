@@ -28,6 +28,8 @@ final class Subscription {
     long lastSent;
     final LinkedHashMap<Long, Pending> pending = new LinkedHashMap<>();
     Scheduler.Timer ackTimer;
+    /** Queued for a delivery pass at the next {@link Delivery#flush()} (acks made room). */
+    boolean wantsDelivery;
     /** Redeliveries made by this subscription since it was created or recovered (monitoring only). */
     long redeliveredTotal;
     /** The client object for active subscriptions (null while offline). */

@@ -126,6 +126,9 @@ final class Subscriptions {
         if (!Names.isValidChannel(r.getSubject())) {
             throw new Refusal(Errors.INVALID_SUBJECT);
         }
+        if (!Names.isPublishableSubject(r.getInbox())) {
+            throw new Refusal(Errors.INVALID_SUB_REQUEST);
+        }
     }
 
     private Subscription joinQueue(Channel ch, SubscriptionRequest r) throws Refusal {

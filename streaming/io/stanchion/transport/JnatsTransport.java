@@ -54,6 +54,9 @@ public final class JnatsTransport implements Transport, AutoCloseable {
                 .maxMessagesInOutgoingQueue(1_000_000)
                 .bufferSize(256 * 1024)
                 .noRandomize()
+                // Every subject published to is a reply subject the broker handed over, or a client inbox the
+                // engine checked when the client named it (Names.isPublishableSubject): no check per publish.
+                .noSubjectValidation()
                 .errorListener(new LoggingErrorListener())
                 .connectionListener((conn, type) -> LOG.info("NATS connection {}", type));
         if (config.natsToken != null) {

@@ -78,6 +78,9 @@ import java.util.zip.CRC32C;
  *    6  SENT           subscriptionId:i64 sequence:i64
  *    7  ACKED          subscriptionId:i64 sequence:i64
  *    8  SNAPSHOT_END   formatVersion:i32 (= 1) maxSubscriptionId:i64
+ *    9  SENT_RANGES    subscriptionId:i64 n:i32 then n times (first:i64 count:i32), 1 &lt;= n &lt;= 4096, count &gt;= 1:
+ *                      a SENT of every sequence first .. first+count-1 of every range, in order
+ *   10  ACKED_RANGES   the same for ACKED
  *
  * str = length:i32 then that many bytes of UTF-8; length -1 = null
  * bin = length:i32 then that many bytes;           length -1 = null
@@ -100,7 +103,8 @@ import java.util.zip.CRC32C;
  *
  * <h2>Generations and compaction</h2>
  * A generation starts with a snapshot of the live state: SERVER_INFO (when set), a CLIENT_ADD per client, per
- * subscription a SUB_PUT (last sent folded in) followed by a SENT per pending sequence, then SNAPSHOT_END. Journal
+ * subscription a SUB_PUT (last sent folded in) followed by SENT_RANGES records of its pending sequences, then
+ * SNAPSHOT_END. (This version writes SENT and ACKED only as range records; it reads the single ones too.) Journal
  * records follow. A generation is <em>complete</em> once its SNAPSHOT_END is in.
  * <p>Opening replays the newest complete generation (a newer incomplete one is an interrupted compaction: it is
  * deleted, see below), then compacts: the recovered state is written as a snapshot into a new generation (number =
@@ -145,14 +149,21 @@ import java.util.zip.CRC32C;
  * </ul>
  *
  * <h2>Durability</h2>
- * As the message logs ({@link ChronicleMessageStore}): a record is in the shared memory mapping of the journal file
- * when the call returns (survives a process crash); {@link #flush(boolean) flush(true)} does {@code fdatasync} of the
- * journal file (and, if the generation's directory entries were not yet synced, of the metadata file and the
- * directories); {@code flush(false)} does nothing. The queues are built with {@code SyncMode.NONE}.
+ * Every call but {@link #sent} and {@link #acked} writes its record into the shared memory mapping of the journal
+ * file before it returns (survives a process crash). {@code sent} and {@code acked} are buffered ({@link RunBuffer})
+ * and written, in call order, as range records by the next {@link #flush(boolean) flush}, before the next record of
+ * another type, when 4,096 runs are buffered, or at close: so the journal is always a prefix of the calls in their
+ * order, and a crash loses at most the events since the last write-out. The engine flushes before it publishes
+ * the deliveries it recorded (a crash can then only cause a redelivery) and at the end of every batch.
+ * {@code flush(true)} then does {@code fdatasync} of the journal file (and, if the generation's directory entries
+ * were not yet synced, of the metadata file and the directories). The queues are built with
+ * {@code SyncMode.NONE}.
  *
  * <h2>Cost</h2>
- * SENT and ACKED encode into a reused buffer, are checksummed with the intrinsic CRC-32C and copied into the excerpt;
- * the in-memory state uses primitive hash structures, so neither allocates (beyond occasional table resizes). A SENT
+ * SENT and ACKED go into a fixed buffer of runs; a write-out encodes one record per subscription and type into a
+ * reused buffer, checksums it with the intrinsic CRC-32C and copies it into the excerpt (one Chronicle append for a
+ * whole delivery pass instead of one per message); the in-memory state uses primitive hash structures, so neither
+ * allocates (beyond occasional table resizes). A SENT
  * that changes nothing (the sequence already pending and not above last sent, e.g. a redelivery) and an ACKED of a
  * sequence that is not pending are not written, as replay would ignore them.
  *
@@ -186,6 +197,10 @@ public final class ChronicleStateStore implements StateStore {
     static final byte SENT = 6;
     static final byte ACKED = 7;
     static final byte SNAPSHOT_END = 8;
+    static final byte SENT_RANGES = 9;
+    static final byte ACKED_RANGES = 10;
+    /** Ranges in one SENT_RANGES / ACKED_RANGES record at most (12 bytes each: far below the record limit). */
+    static final int MAX_RANGES_PER_RECORD = RunBuffer.CAPACITY;
 
     /** Largest record (type to CRC). */
     public static final int MAX_RECORD_BYTES = 1 << 20;
@@ -239,6 +254,8 @@ public final class ChronicleStateStore implements StateStore {
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final Encoder encoder = new Encoder();
+    /** SENT and ACKED events not written yet (written by flush, before any other record, or when full). */
+    private final RunBuffer buffered = new RunBuffer();
     private final List<String> warnings = new ArrayList<>();
     private RecoveredState recovered;
     private State state;
@@ -575,7 +592,7 @@ public final class ChronicleStateStore implements StateStore {
 
     @Override
     public void serverInfo(String clusterId, String ackToken) {
-        ensureWritable();
+        beginWrite();
         encodeServerInfo(clusterId, ackToken); // first: a record too large changes nothing
         state.clusterId = clusterId;
         state.ackToken = ackToken;
@@ -586,7 +603,7 @@ public final class ChronicleStateStore implements StateStore {
     public void addClient(ClientRecord client) {
         Objects.requireNonNull(client, "client");
         Objects.requireNonNull(client.id(), "client.id");
-        ensureWritable();
+        beginWrite();
         ClientRecord copy = client.connId() == null ? client
                 : new ClientRecord(client.id(), client.heartbeatInbox(), client.connId().clone(), client.protocol(),
                 client.pingInterval(), client.pingMaxOut());
@@ -598,7 +615,7 @@ public final class ChronicleStateStore implements StateStore {
     @Override
     public void deleteClient(String clientId) {
         Objects.requireNonNull(clientId, "clientId");
-        ensureWritable();
+        beginWrite();
         encoder.begin(CLIENT_DELETE);
         encoder.putString(clientId);
         state.clients.remove(clientId);
@@ -608,7 +625,7 @@ public final class ChronicleStateStore implements StateStore {
     @Override
     public void putSubscription(SubscriptionRecord sub) {
         Objects.requireNonNull(sub, "sub");
-        ensureWritable();
+        beginWrite();
         encodeSubscription(sub, sub.lastSent());
         state.putSubscription(sub);
         append();
@@ -616,7 +633,7 @@ public final class ChronicleStateStore implements StateStore {
 
     @Override
     public void deleteSubscription(long subscriptionId) {
-        ensureWritable();
+        beginWrite();
         encoder.begin(SUB_DELETE);
         encoder.putLong(subscriptionId);
         state.deleteSubscription(subscriptionId);
@@ -629,11 +646,7 @@ public final class ChronicleStateStore implements StateStore {
         if (!state.sent(subscriptionId, sequence)) {
             return; // replay would ignore it
         }
-        Encoder e = encoder;
-        e.begin(SENT);
-        e.putLong(subscriptionId);
-        e.putLong(sequence);
-        append();
+        buffer(SENT, subscriptionId, sequence);
     }
 
     @Override
@@ -642,18 +655,17 @@ public final class ChronicleStateStore implements StateStore {
         if (!state.acked(subscriptionId, sequence)) {
             return; // not pending: replay would ignore it
         }
-        Encoder e = encoder;
-        e.begin(ACKED);
-        e.putLong(subscriptionId);
-        e.putLong(sequence);
-        append();
+        buffer(ACKED, subscriptionId, sequence);
     }
 
     @Override
     public void flush(boolean fsync) {
         ensureOpen();
+        if (broken == null) {
+            writeBuffered();
+        }
         if (!fsync) {
-            return; // every record is already in the shared mapping
+            return; // every record is now in the shared mapping
         }
         if (broken != null) {
             throw new StoreException("state journal " + stateDir + " is unusable after an earlier failure: " + broken);
@@ -671,15 +683,24 @@ public final class ChronicleStateStore implements StateStore {
         if (closed) {
             return;
         }
-        closed = true;
         StoreException failure = null;
+        if (broken == null && current != null) {
+            try {
+                writeBuffered();
+            } catch (StoreException e) {
+                failure = e;
+            }
+        }
+        closed = true;
         Generation g = current;
         current = null;
         if (g != null) {
             try {
                 g.close();
             } catch (RuntimeException e) {
-                failure = new StoreException("state journal " + g.dir + ": close failed: " + e, e);
+                if (failure == null) {
+                    failure = new StoreException("state journal " + g.dir + ": close failed: " + e, e);
+                }
             }
         }
         try {
@@ -731,6 +752,53 @@ public final class ChronicleStateStore implements StateStore {
         }
     }
 
+    /** {@link #ensureWritable()}, then the buffered events go first, so that the journal keeps the call order. */
+    private void beginWrite() {
+        ensureWritable();
+        writeBuffered();
+    }
+
+    private void buffer(byte type, long subscriptionId, long sequence) {
+        if (!buffered.add(type, subscriptionId, sequence)) {
+            writeBuffered();
+            buffered.add(type, subscriptionId, sequence);
+        }
+    }
+
+    /**
+     * Writes the buffered events, one SENT_RANGES / ACKED_RANGES record per group of adjacent runs of one type and
+     * subscription; compacts when due (only here and after other records, when nothing is buffered: a snapshot
+     * holds the live state, which already includes the buffered events).
+     */
+    private void writeBuffered() {
+        RunBuffer b = buffered;
+        if (b.isEmpty()) {
+            return;
+        }
+        Generation g = current;
+        Encoder e = encoder;
+        try {
+            for (int i = 0; i < b.runs(); ) {
+                int end = b.groupEnd(i);
+                e.begin(b.type(i) == SENT ? SENT_RANGES : ACKED_RANGES);
+                e.putLong(b.subscription(i));
+                e.putInt(end - i);
+                for (int j = i; j < end; j++) {
+                    e.putLong(b.first(j));
+                    e.putInt(b.count(j));
+                }
+                writeRecord(g);
+                i = end;
+            }
+        } catch (RuntimeException ex) {
+            broken = ex.toString();
+            throw new StoreException("state journal " + g.dir + ": cannot append: " + ex, ex);
+        }
+        long events = b.events();
+        b.clear();
+        appended(events);
+    }
+
     /** Appends the encoded record to the current generation; compacts when due. */
     private void append() {
         Generation g = current;
@@ -741,7 +809,12 @@ public final class ChronicleStateStore implements StateStore {
             broken = e.toString();
             throw new StoreException("state journal " + g.dir + ": cannot append: " + e, e);
         }
-        long n = ++appendedSinceCompaction;
+        appended(1);
+    }
+
+    /** Counts {@code events} (records, or buffered SENT/ACKED events) towards the next running compaction. */
+    private void appended(long events) {
+        long n = appendedSinceCompaction += events;
         if (n > options.compactionMinRecords && n > options.compactionLiveFactor * state.liveRecords()) {
             compactRunning();
         }
@@ -820,17 +893,38 @@ public final class ChronicleStateStore implements StateStore {
         for (Sub sub : s.sortedSubscriptions()) {
             encodeSubscription(sub.descriptor, sub.lastSent);
             writeRecord(g);
-            for (long seq : sub.pending.toSortedArray()) {
-                encoder.begin(SENT);
-                encoder.putLong(sub.descriptor.id());
-                encoder.putLong(seq);
-                writeRecord(g);
-            }
+            writePendingRanges(g, sub.descriptor.id(), sub.pending.toSortedArray());
         }
         encoder.begin(SNAPSHOT_END);
         encoder.putInt(FORMAT_VERSION);
         encoder.putLong(s.maxSubscriptionId);
         writeRecord(g);
+    }
+
+    /** Writes ascending {@code pending} as SENT_RANGES records of at most {@link #MAX_RANGES_PER_RECORD} ranges. */
+    private void writePendingRanges(Generation g, long subscriptionId, long[] pending) {
+        int i = 0;
+        while (i < pending.length) {
+            Encoder e = encoder;
+            e.begin(SENT_RANGES);
+            e.putLong(subscriptionId);
+            int countAt = e.position();
+            e.putInt(0);
+            int ranges = 0;
+            while (i < pending.length && ranges < MAX_RANGES_PER_RECORD) {
+                long first = pending[i];
+                int n = 1;
+                while (i + n < pending.length && pending[i + n] == first + n && n < Integer.MAX_VALUE) {
+                    n++;
+                }
+                e.putLong(first);
+                e.putInt(n);
+                i += n;
+                ranges++;
+            }
+            e.putIntAt(countAt, ranges);
+            writeRecord(g);
+        }
     }
 
     /** A compaction while running, on the owner thread inside a write call. */
@@ -1214,6 +1308,14 @@ public final class ChronicleStateStore implements StateStore {
             bb.position(pos);
         }
 
+        int position() {
+            return bb.position();
+        }
+
+        void putIntAt(int at, int v) {
+            bb.putInt(at, v);
+        }
+
         void putByte(int v) {
             ensure(1);
             bb.put((byte) v);
@@ -1354,6 +1456,34 @@ public final class ChronicleStateStore implements StateStore {
                             s.sent(id, seq);
                         } else {
                             s.acked(id, seq);
+                        }
+                    }
+                    case SENT_RANGES, ACKED_RANGES -> {
+                        long id = bb.getLong();
+                        int ranges = bb.getInt();
+                        if (ranges < 1 || ranges > MAX_RANGES_PER_RECORD || bb.remaining() != ranges * 12) {
+                            return "record of type " + t + " announces " + ranges + " ranges in "
+                                    + bb.remaining() + " bytes";
+                        }
+                        int start = bb.position();
+                        for (int i = 0; i < ranges; i++) {
+                            long first = bb.getLong();
+                            int count = bb.getInt();
+                            if (first < 0 || count < 1 || first + count < first) {
+                                return "record of type " + t + " has a bad range " + first + " +" + count;
+                            }
+                        }
+                        bb.position(start);
+                        for (int i = 0; i < ranges; i++) {
+                            long first = bb.getLong();
+                            int count = bb.getInt();
+                            for (long seq = first; seq < first + count; seq++) {
+                                if (t == SENT_RANGES) {
+                                    s.sent(id, seq);
+                                } else {
+                                    s.acked(id, seq);
+                                }
+                            }
                         }
                     }
                     case SNAPSHOT_END -> {

@@ -41,6 +41,11 @@ class ProtocolErrorsTest extends StanchionE2E {
         assertThat(r.getError()).isEqualTo("stan: invalid connection request");
         assertThat(r.getPubPrefix()).isEmpty();
         assertThat(r.getSubRequests()).isEmpty();
+        for (String bad : List.of("a b", "hb\r\nPUB x 1")) {
+            r = s.connect(ConnectRequest.newBuilder().setClientID("me").setProtocol(1).setHeartbeatInbox(bad)
+                    .setConnID(RawStan.connId("me")).build());
+            assertThat(r.getError()).as("heartbeat inbox [%s]", bad).isEqualTo("stan: invalid connection request");
+        }
         // nothing was registered: the same ID connects fine afterwards
         s.connect("me");
     }
@@ -230,6 +235,11 @@ class ProtocolErrorsTest extends StanchionE2E {
         }
         assertThat(s.subscribe(RawStan.subRequest("ghost", "foo", inbox).build()).getError())
                 .isEqualTo("stan: unknown clientID");
+        // an inbox the server could not publish to (the NATS connection does not check subjects per message)
+        for (String bad : List.of("", "a b", "a\r\nPUB x 1", "tab\tbed")) {
+            assertThat(s.subscribe(RawStan.subRequest("subber", "foo", bad).build()).getError())
+                    .as("inbox [%s]", bad).isEqualTo("stan: invalid subscription request");
+        }
 
         // validation order of the original: clientID, ack wait, max in flight, start position, subject, client
         assertThat(s.subscribe(RawStan.subRequest("", "foo.*", inbox).setAckWaitInSecs(0).build()).getError())

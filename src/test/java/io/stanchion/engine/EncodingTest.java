@@ -26,20 +26,7 @@ class EncodingTest {
     @Test
     void redeliveryAppendsTheFlagAndCountThatParseBack() throws Exception {
         byte[] record = Publishes.encode(7, "c", "", ByteString.copyFromUtf8("x"), 42);
-        byte[][] sent = new byte[1][];
-        Replies replies = new Replies(new io.stanchion.transport.Transport() {
-            @Override
-            public void publish(String subject, byte[] payload) {
-                sent[0] = payload;
-            }
-
-            @Override
-            public void probe(String subject, byte[] payload, java.time.Duration timeout,
-                              java.util.function.Consumer<Boolean> onResult) {
-            }
-        }, Subjects.forCluster("c", "t"));
-        replies.redeliver("inbox", record, 300);
-        MsgProto m = MsgProto.parseFrom(sent[0]);
+        MsgProto m = MsgProto.parseFrom(Replies.redelivered(record, 300));
         assertThat(m.getSequence()).isEqualTo(7);
         assertThat(m.getRedelivered()).isTrue();
         assertThat(m.getRedeliveryCount()).isEqualTo(300);
@@ -51,5 +38,9 @@ class EncodingTest {
         assertThat(Replies.encodeOkPubAck("guid-1")).isEqualTo(PubAck.newBuilder().setGuid("guid-1").build()
                 .toByteArray());
         assertThat(PubAck.parseFrom(Replies.encodeOkPubAck("")).getGuid()).isEmpty();
+        for (String guid : new String[]{"x", "x".repeat(127), "x".repeat(128), "x".repeat(300), "gü-ïd", "日本"}) {
+            assertThat(Replies.encodeOkPubAck(guid)).as(guid).isEqualTo(PubAck.newBuilder().setGuid(guid).build()
+                    .toByteArray());
+        }
     }
 }

@@ -260,8 +260,8 @@ class ChronicleStateStoreTest {
         Path after = onlyGeneration();
         assertThat(after).isNotEqualTo(before);
         assertThat(Files.exists(before)).isFalse();
-        // server info + sub + 100 pending + end
-        assertThat(journalRecords(after)).isEqualTo(1 + 1 + 100 + 1);
+        // server info + sub + its 100 pending in one SENT_RANGES record + end
+        assertThat(journalRecords(after)).isEqualTo(1 + 1 + 1 + 1);
         assertThat(first.subscriptions().get(0).pending()).hasSize(100).startsWith(100, 200).endsWith(10_000);
         assertThat(first.subscriptions().get(0).lastSent()).isEqualTo(10_000);
         assertSameState(reopen(), first);
@@ -383,6 +383,67 @@ class ChronicleStateStoreTest {
     }
 
     @Test
+    void rangeRecordsAreReadAsTheDocumentedFormat() throws IOException {
+        try (RawJournal raw = new RawJournal(stateDir().resolve("gen-0000000001"))) {
+            raw.subPut(4, "ch", "c1", 0);
+            raw.end(1, 4);
+            raw.ranges(9, 4, 1, 10, 20, 3);   // sent 1..10 and 20..22
+            raw.ranges(10, 4, 2, 8, 21, 1);   // acked 2..9 and 21
+        }
+        try (ChronicleStateStore s = open()) {
+            assertThat(s.recoveryWarnings()).isEmpty();
+            assertThat(s.recovered().subscriptions()).singleElement().satisfies(rs -> {
+                assertThat(rs.lastSent()).isEqualTo(22);
+                assertThat(rs.pending()).containsExactly(1, 10, 20, 22);
+            });
+        }
+    }
+
+    @Test
+    void aRangeRecordWithABadRangeIsDamage() throws IOException {
+        try (RawJournal raw = new RawJournal(stateDir().resolve("gen-0000000001"))) {
+            raw.subPut(4, "ch", "c1", 0);
+            raw.end(1, 4);
+            raw.ranges(9, 4, 1, 10);
+            raw.ranges(9, 4, 11, 0);           // count 0
+        }
+        assertThatThrownBy(this::open).isInstanceOf(StoreException.class)
+                .hasMessageContaining("record #3").hasMessageContaining("bad range");
+        try (ChronicleStateStore s = open(truncating())) {
+            assertThat(s.recovered().subscriptions().get(0).pending()).hasSize(10);
+        }
+    }
+
+    @Test
+    void bufferedEventsBecomeOneRangeRecordPerSubscriptionAndTypeAtTheFlush() throws IOException {
+        try (ChronicleStateStore s = open()) {
+            s.putSubscription(sub(1, "a", 0));
+            s.putSubscription(sub(2, "b", 0));
+            Path gen = onlyGeneration();
+            long before = journalRecords(gen);
+            for (long seq = 1; seq <= 1_000; seq++) {
+                s.sent(1, seq);
+            }
+            for (long seq = 1; seq <= 500; seq++) {
+                s.sent(2, seq * 2); // not consecutive: 500 ranges, still one record
+            }
+            for (long seq = 1; seq <= 1_000; seq += 2) {
+                s.acked(1, seq);
+            }
+            assertThat(journalRecords(gen)).as("nothing written before the flush").isEqualTo(before);
+            s.flush(false);
+            assertThat(journalRecords(gen)).isEqualTo(before + 3);
+            s.deleteSubscription(2);
+            s.acked(1, 2);
+            s.putSubscription(sub(3, "c", 0)); // writes the buffered ack first, keeping the call order
+            assertThat(journalRecords(gen)).isEqualTo(before + 3 + 1 + 1 + 1);
+        }
+        RecoveredState r = reopen();
+        assertThat(r.subscriptions()).extracting(rs -> rs.descriptor().id()).containsExactly(1L, 3L);
+        assertThat(r.subscriptions().get(0).pending()).hasSize(499).startsWith(4, 6).endsWith(1_000);
+    }
+
+    @Test
     void aLoneGenerationWithoutSnapshotEndIsAnErrorUnlessTruncating() throws IOException {
         try (RawJournal raw = new RawJournal(stateDir().resolve("gen-0000000003"))) {
             raw.clientAdd("c1");
@@ -421,8 +482,9 @@ class ChronicleStateStoreTest {
                     s.acked(1, seq - 10);
                 }
                 s.acked(2, seq);
+                s.flush(false); // as the engine at the end of a batch
             }
-            // 20,000 + 20,000 + 19,990 + 20,000 records at > 1,000 each: about 80 compactions
+            // 20,000 + 20,000 + 19,990 + 20,000 events at > 1,000 each: about 80 compactions
             assertThat(s.compactions()).isBetween(70L, 80L);
             assertThat(s.generation()).isEqualTo(s.compactions());
             assertThat(onlyGeneration().getFileName().toString())
@@ -473,8 +535,11 @@ class ChronicleStateStoreTest {
                 s.acked(1, seq);
             }
             s.sent(1, ++seq); // 1,000,000: not more than the minimum yet
+            s.flush(false);   // events count when they are written
             assertThat(s.compactions()).isEqualTo(1);
             s.acked(1, seq);  // 1,000,001
+            assertThat(s.compactions()).isEqualTo(1);
+            s.flush(false);
             assertThat(s.compactions()).isEqualTo(2);
             assertThat(s.generation()).isEqualTo(2);
             assertThat(onlyGeneration().getFileName().toString()).isEqualTo("gen-0000000002");
@@ -626,8 +691,11 @@ class ChronicleStateStoreTest {
             s.addClient(client("A"));                   // #2
             s.putSubscription(sub(1, "ch-one", 0));     // #3
             s.sent(1, 1);                               // #4
+            s.flush(false);
             s.sent(1, 2);                               // #5
+            s.flush(false);
             s.sent(1, 3);                               // #6
+            s.flush(false);
             s.putSubscription(sub(2, "corrupt-me-channel", 0)); // #7
             s.addClient(client("B"));                   // #8
             s.sent(1, 4);                               // #9
@@ -930,6 +998,7 @@ class ChronicleStateStoreTest {
                     s.acked(1, i - 5);
                 }
                 if (i % 1000 == 0) {
+                    s.flush(false); // as the engine at the end of a batch: buffered events are written
                     System.out.println("at " + i);
                     System.out.flush();
                 }
@@ -1135,6 +1204,16 @@ class ChronicleStateStoreTest {
 
         void sentOrAcked(int type, long subId, long seq) {
             record(type, bb -> bb.putLong(subId).putLong(seq));
+        }
+
+        /** SENT_RANGES (9) or ACKED_RANGES (10); {@code ranges} holds first, count pairs. */
+        void ranges(int type, long subId, long... ranges) {
+            record(type, bb -> {
+                bb.putLong(subId).putInt(ranges.length / 2);
+                for (int i = 0; i < ranges.length; i += 2) {
+                    bb.putLong(ranges[i]).putInt((int) ranges[i + 1]);
+                }
+            });
         }
 
         void end(int version, long maxSubId) {
