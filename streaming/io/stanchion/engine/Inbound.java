@@ -41,7 +41,9 @@ public final class Inbound {
     public MessageHandler publish() {
         return (subject, reply, data) -> {
             try {
-                engine.submit(new Command.Publish(PubMsg.parseFrom(data), reply, data.length, System.nanoTime()));
+                PubMsg m = PubMsg.parseFrom(data);
+                prehash(m.getSubject(), m.getConnID());
+                engine.submit(new Command.Publish(m, reply, data.length, System.nanoTime()));
             } catch (InvalidProtocolBufferException e) {
                 replies.pubAck(reply, "", Errors.INVALID_PUBLISH);
             }
@@ -92,11 +94,23 @@ public final class Inbound {
         };
     }
 
+    /**
+     * Strings and ByteStrings cache their hash code once computed: computing it here, on the transport's thread,
+     * spares the engine thread that work in its map lookups (channel by name, subscription by ack inbox, client
+     * by connID) for every message.
+     */
+    private static void prehash(Object a, Object b) {
+        a.hashCode();
+        b.hashCode();
+    }
+
     /** Acks on any of this server's ack inboxes; undecodable ones are dropped. */
     public MessageHandler ack() {
         return (subject, reply, data) -> {
             try {
-                engine.submit(new Command.AckMsg(subject, Ack.parseFrom(data)));
+                Ack a = Ack.parseFrom(data);
+                prehash(subject, a.getSubject());
+                engine.submit(new Command.AckMsg(subject, a));
             } catch (InvalidProtocolBufferException e) {
                 LOG.debug("undecodable ack on {} dropped", subject);
             }

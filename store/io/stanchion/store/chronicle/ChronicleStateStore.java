@@ -1185,7 +1185,7 @@ public final class ChronicleStateStore implements StateStore {
     static final class Sub {
         SubscriptionRecord descriptor;
         long lastSent;
-        final LongHashSet pending = new LongHashSet();
+        final SequenceSet pending = new SequenceSet();
     }
 
     static final class State {
