@@ -26,7 +26,26 @@ final class ChronicleSettings {
             setIfAbsent("chronicle.announcer.disable", "true");
             // "Took N ms to add mapping / grow file / pollDiskSpace" lines logged at INFO.
             setIfAbsent("disable.perf.info", "true");
+            skipNativePosixBinding();
             applied = true;
+        }
+    }
+
+    /**
+     * Chronicle's first class initialisation binds a native POSIX library through jnr-ffi (a quarter of a second of
+     * class loading and code generation at every start) although this store uses none of it: the queues run with
+     * {@code SyncMode.NONE} (fsync goes through {@code FileChannel.force}) and without pre-touching. Chronicle's
+     * no-op binding is installed instead, unless {@code -Dstanchion.chronicle.posix=true}. Best effort: if the
+     * holder class is not there (another Chronicle version), Chronicle binds as usual.
+     */
+    private static void skipNativePosixBinding() {
+        if (Boolean.getBoolean("stanchion.chronicle.posix")) {
+            return;
+        }
+        try {
+            Class.forName("net.openhft.posix.internal.PosixAPIHolder").getMethod("useNoOpPosixApi").invoke(null);
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+            // keep Chronicle's default
         }
     }
 

@@ -67,6 +67,8 @@ public final class BenchMatrix {
             "  -mif <n>          subscriber MaxInFlight / JetStream MaxAckPending (default 65536)",
             "  -only <list>      comma list of FILE,FILE_SYNC,MEMORY,JS,ECHO,RESTART (default all)",
             "  -serverjvm <args> extra JVM options for the Stanchion server (space separated)",
+            "  -nocds            start servers without the AppCDS archive bin/run uses (default: with it, from",
+            "                    target/stanchion.jar, archive made by a training start at the beginning)",
             "  -out <file>       Markdown file whose marked section receives the report (default docs/benchmarks.md)",
             "  -nowrite          print the report only",
             "  -csv <file>       append every run's per-client CSV rows (StanBench format)",
@@ -88,6 +90,13 @@ public final class BenchMatrix {
     int mif = 65_536;
     List<String> only = List.of("FILE", "FILE_SYNC", "MEMORY", "JS", "ECHO", "RESTART");
     List<String> serverJvm = List.of();
+    /** Start servers from target/stanchion.jar with an AppCDS archive made by a training start, as bin/run does. */
+    boolean cds = true;
+    /** Class path of the server JVMs: the jar when there is one, else this JVM's class path. */
+    String serverClassPath = System.getProperty("java.class.path");
+    /** How servers are started, for the report. */
+    String launchMode = "from the test class path, without a class-data archive";
+    private List<String> cdsFlags = List.of();
     Path out = Path.of("docs/benchmarks.md");
     boolean write = true;
     String csv;
@@ -138,6 +147,7 @@ public final class BenchMatrix {
                     restartN = 250_000;
                 }
                 case "-nowrite" -> write = false;
+                case "-nocds" -> cds = false;
                 case "-h", "-help" -> throw new IllegalArgumentException(USAGE);
                 default -> {
                     if (i + 1 >= args.length) {
@@ -182,6 +192,7 @@ public final class BenchMatrix {
             nats = NatsServerProcess.start("-js", "-sd", tmp.resolve("jetstream").toString());
             natsVersion = command(NatsServerProcess.binary(), "--version");
             log("nats-server " + natsVersion + " at " + nats.url() + "; scratch " + tmp);
+            prepareServerLaunch();
             for (String cfg : List.of("FILE", "FILE_SYNC", "MEMORY")) {
                 if (only.contains(cfg)) {
                     stanchionWorkloads(cfg);
@@ -226,8 +237,46 @@ public final class BenchMatrix {
         return args;
     }
 
+    /**
+     * Servers start as users start them with bin/run: from target/stanchion.jar (built by bin/bench) with the
+     * class-data archive of a training start (unless -nocds). Without the jar, from the test class path.
+     */
+    private void prepareServerLaunch() throws Exception {
+        Path jar = Path.of("target", "stanchion.jar").toAbsolutePath();
+        if (!Files.isRegularFile(jar)) {
+            log("no target/stanchion.jar: servers start from the test class path, without a class-data archive");
+            return;
+        }
+        serverClassPath = jar.toString();
+        launchMode = "from target/stanchion.jar, without a class-data archive (-nocds)";
+        if (!cds) {
+            return;
+        }
+        Path jsa = tmp.resolve("stanchion.jsa");
+        List<String> training = new ArrayList<>(serverJvm);
+        training.add("-XX:ArchiveClassesAtExit=" + jsa);
+        try (ServerProcess p = ServerProcess.start(training, serverClassPath,
+                serverArgs("FILE", tmp.resolve("cds-training"), "cds-training"))) {
+            if (p.awaitReady(Duration.ofSeconds(60))) {
+                p.terminate();
+                p.awaitExit(Duration.ofSeconds(60));
+            }
+        }
+        deleteTree(tmp.resolve("cds-training"));
+        if (Files.isRegularFile(jsa) && Files.size(jsa) > 0) {
+            cdsFlags = List.of("-XX:SharedArchiveFile=" + jsa, "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+            launchMode = "from target/stanchion.jar with the class-data (AppCDS) archive of a training start, as "
+                    + "bin/run starts it";
+            log("class-data archive made: " + jsa + " (" + Files.size(jsa) / (1 << 20) + " MiB)");
+        } else {
+            log("no class-data archive was written; servers start without one");
+        }
+    }
+
     private ServerProcess startServer(List<String> jvm, List<String> args, boolean freshLaunch) throws Exception {
-        ServerProcess p = ServerProcess.start(jvm, args);
+        List<String> all = new ArrayList<>(cdsFlags);
+        all.addAll(jvm);
+        ServerProcess p = ServerProcess.start(all, serverClassPath, args);
         if (!p.awaitReady(Duration.ofSeconds(60))) {
             String output = p.output();
             p.close();
@@ -649,7 +698,7 @@ public final class BenchMatrix {
                             + "rough").append(quick ? "; and this is a `-quick` dev run with small sizes" : "")
                     .append(".\n\n");
         }
-        b.append("Machine: ").append(machine()).append(".");
+        b.append("Machine: ").append(machine()).append(". Servers started ").append(launchMode).append(".");
         String commit = commit();
         if (commit != null) {
             b.append(" Stanchion at commit ").append(commit).append('.');
@@ -931,6 +980,7 @@ public final class BenchMatrix {
         try {
             nats = NatsServerProcess.start();
             natsVersion = command(NatsServerProcess.binary(), "--version");
+            prepareServerLaunch();
             String cid = nextClusterId();
             List<String> jvm = new ArrayList<>(serverJvm);
             jvm.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=" + jfr);
