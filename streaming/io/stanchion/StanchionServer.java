@@ -11,6 +11,7 @@ import io.stanchion.protocol.pb.ConnectRequest;
 import io.stanchion.protocol.pb.ConnectResponse;
 import io.stanchion.store.MessageStore;
 import io.stanchion.store.RecoveredState;
+import io.stanchion.transport.EngineOutput;
 import io.stanchion.transport.JnatsTransport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,16 +35,19 @@ public final class StanchionServer implements AutoCloseable {
     private final ServerConfig config;
     private final Stores stores;
     private final JnatsTransport transport;
+    private final EngineOutput output;
     private final Engine engine;
     private final String serverId;
     private final Monitoring monitoring;
 
-    private StanchionServer(ServerConfig config, Stores stores, JnatsTransport transport, Engine engine,
+    private StanchionServer(ServerConfig config, Stores stores, JnatsTransport transport, EngineOutput output,
+                            Engine engine,
                             String serverId, Monitoring monitoring) {
         this.monitoring = monitoring;
         this.config = config;
         this.stores = stores;
         this.transport = transport;
+        this.output = output;
         this.engine = engine;
         this.serverId = serverId;
     }
@@ -86,6 +90,7 @@ public final class StanchionServer implements AutoCloseable {
         JnatsTransport transport = null;
         Monitoring monitoring = null;
         Engine engine = null;
+        EngineOutput output = null;
         try {
             RecoveredState recovered = stores.state.recovered();
             if (recovered.clusterId() != null && !recovered.clusterId().equals(config.clusterId)) {
@@ -107,7 +112,8 @@ public final class StanchionServer implements AutoCloseable {
             Metrics metrics = joinStartup(metricsReady);
             Subjects subjects = Subjects.forCluster(config.discoverPrefix, config.clusterId, ackToken);
             ensureAlone(config, transport, subjects);
-            engine = new Engine(config, store, stores.state, transport, subjects, metrics.engineMetrics());
+            output = EngineOutput.over(transport, config);
+            engine = new Engine(config, store, stores.state, output, subjects, metrics.engineMetrics());
             engine.start();
             metrics.bind(engine);
             Inbound inbound = new Inbound(engine, transport, subjects);
@@ -132,7 +138,7 @@ public final class StanchionServer implements AutoCloseable {
             }
             LOG.info("Streaming Server is ready");
             startup.shutdown();
-            return new StanchionServer(config, stores, transport, engine, serverId, monitoring);
+            return new StanchionServer(config, stores, transport, output, engine, serverId, monitoring);
         } catch (IOException | StartupException | RuntimeException | InterruptedException e) {
             if (monitoring != null) {
                 monitoring.close();
@@ -143,6 +149,9 @@ public final class StanchionServer implements AutoCloseable {
             startup.shutdown();
             if (engine != null) {
                 engine.close();
+            }
+            if (output != null) {
+                output.close();
             }
             if (transport != null) {
                 transport.close();
@@ -221,6 +230,7 @@ public final class StanchionServer implements AutoCloseable {
         }
         transport.close();
         engine.close();
+        output.close();
         stores.close();
     }
 

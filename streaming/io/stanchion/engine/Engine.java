@@ -43,6 +43,7 @@ public final class Engine implements AutoCloseable {
     private final Publishes publishes;
     private final Delivery delivery;
     private final StateStore state;
+    private final Transport transport;
     private final boolean fsync;
     private List<Subscription> toRedeliver;
     private final Retention retention;
@@ -62,6 +63,7 @@ public final class Engine implements AutoCloseable {
                   EngineMetrics metrics) {
         this.batchSize = config.ioBatchSize;
         this.state = state;
+        this.transport = transport;
         this.fsync = config.fileSync;
         Replies replies = new Replies(transport, subjects);
         this.delivery = new Delivery(replies, scheduler, counters, state);
@@ -158,6 +160,7 @@ public final class Engine implements AutoCloseable {
                 if (scheduler.runDue(System.nanoTime(), e -> LOG.error("timer task failed", e))) {
                     delivery.flush();
                 }
+                transport.flush();
             } catch (InterruptedException e) {
                 if (!running) {
                     break;
@@ -169,6 +172,7 @@ public final class Engine implements AutoCloseable {
         }
         commit();
         state.flush(fsync);
+        transport.flush();
     }
 
     /** Commits the batch's publishes (PubAcks included) and publishes every delivery made so far. */

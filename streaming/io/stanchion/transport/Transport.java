@@ -17,4 +17,11 @@ public interface Transport {
      * {@code timeout}, false on time-out, no responders or a connection failure. Called on a transport thread.
      */
     void probe(String subject, byte[] payload, Duration timeout, Consumer<Boolean> onResult);
+
+    /**
+     * Writes out what this thread published so far; the engine calls it at the end of every batch. Implementations
+     * that write as they go do nothing.
+     */
+    default void flush() {
+    }
 }

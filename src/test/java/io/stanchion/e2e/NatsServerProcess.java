@@ -27,7 +27,11 @@ public final class NatsServerProcess implements AutoCloseable {
     }
 
     public static NatsServerProcess start(String... extraArgs) throws IOException {
-        int port = freePort();
+        return startOn(freePort(), extraArgs);
+    }
+
+    /** As {@link #start} on a given port (a restarted broker on the port of the one it replaces). */
+    public static NatsServerProcess startOn(int port, String... extraArgs) throws IOException {
         Path log = Files.createTempFile("nats-server-" + port + "-", ".log");
         List<String> cmd = new ArrayList<>(List.of(binary(), "-a", "127.0.0.1", "-p", Integer.toString(port)));
         cmd.addAll(List.of(extraArgs));

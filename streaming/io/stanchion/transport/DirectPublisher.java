@@ -1,0 +1,313 @@
+package io.stanchion.transport;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A write-only NATS connection for everything the engine thread publishes (PubAcks, deliveries, responses): each
+ * publish encodes a {@code PUB} command straight into one buffer, and {@link #flush()} writes the buffer with one
+ * socket write, at the end of every engine batch. jnats would allocate a message object per publish, copy it
+ * twice and wake its writer thread for it: on a small machine that hand-off costs as much as the work.
+ *
+ * <p>It speaks only what it needs of the client protocol: it reads the server's INFO, sends CONNECT (user and
+ * password or token; no TLS, no NKey or JWT credentials: those configurations keep publishing through jnats),
+ * checks the PONG of its first PING, then a reader thread answers the server's PINGs and notices the end of the
+ * connection. It never subscribes.
+ *
+ * <p>Threading: {@link #publish} and {@link #flush} on one thread (the engine's); the reader thread writes PONGs,
+ * under the same lock as {@link #flush}. {@link #isBroken()} and {@link #close()} from any thread.
+ */
+final class DirectPublisher implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DirectPublisher.class);
+    /** Written out when a batch's commands reach this size. */
+    private static final int FLUSH_AT = 256 * 1024;
+    private static final byte[] PONG = "PONG\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final Pattern MAX_PAYLOAD = Pattern.compile("\"max_payload\"\\s*:\\s*(\\d+)");
+    private static final Pattern TLS_REQUIRED = Pattern.compile("\"tls_required\"\\s*:\\s*true");
+
+    private final Socket socket;
+    private final OutputStream out;
+    private final long maxPayload;
+    private final Object writeLock = new Object();
+    private final Thread reader;
+    private byte[] buf = new byte[64 * 1024];
+    private int pos;
+    private volatile boolean broken;
+
+    private DirectPublisher(Socket socket, InputStream in, long maxPayload) throws IOException {
+        this.socket = socket;
+        this.out = socket.getOutputStream();
+        this.maxPayload = maxPayload;
+        this.reader = new Thread(() -> readLoop(in), "stanchion-nats-send-reader");
+        this.reader.setDaemon(true);
+    }
+
+    /**
+     * Connects to {@code url} ({@code nats://host:port}, user info in it taking precedence over {@code user},
+     * {@code password} and {@code token}), named {@code name}.
+     *
+     * @throws IOException when it cannot connect, the server wants TLS, or refuses the CONNECT
+     */
+    static DirectPublisher connect(String url, String user, String password, String token, String name,
+                                   Duration timeout) throws IOException {
+        URI uri = URI.create(url.contains("://") ? url : "nats://" + url);
+        String userInfo = uri.getRawUserInfo();
+        if (userInfo != null) {
+            int colon = userInfo.indexOf(':');
+            if (colon >= 0) {
+                user = decode(userInfo.substring(0, colon));
+                password = decode(userInfo.substring(colon + 1));
+                token = null;
+            } else {
+                token = decode(userInfo);
+                user = null;
+                password = null;
+            }
+        }
+        Socket s = new Socket();
+        try {
+            s.setTcpNoDelay(true);
+            s.connect(new InetSocketAddress(uri.getHost(), uri.getPort() < 0 ? 4222 : uri.getPort()),
+                    (int) timeout.toMillis());
+            s.setSoTimeout((int) timeout.toMillis());
+            InputStream in = new BufferedInputStream(s.getInputStream(), 4096);
+            String info = readLine(in);
+            if (info == null || !info.startsWith("INFO ")) {
+                throw new IOException("no INFO from " + url + " (got " + info + ")");
+            }
+            if (TLS_REQUIRED.matcher(info).find()) {
+                throw new IOException(url + " requires TLS");
+            }
+            Matcher m = MAX_PAYLOAD.matcher(info);
+            long maxPayload = m.find() ? Long.parseLong(m.group(1)) : 1 << 20;
+            StringBuilder connect = new StringBuilder("CONNECT {\"verbose\":false,\"pedantic\":false,"
+                    + "\"lang\":\"java\",\"version\":\"stanchion\",\"protocol\":1,\"echo\":false,\"headers\":false,"
+                    + "\"no_responders\":false,\"name\":");
+            json(connect, name);
+            if (user != null) {
+                connect.append(",\"user\":");
+                json(connect, user);
+                connect.append(",\"pass\":");
+                json(connect, password == null ? "" : password);
+            } else if (token != null) {
+                connect.append(",\"auth_token\":");
+                json(connect, token);
+            }
+            connect.append("}\r\nPING\r\n");
+            OutputStream o = s.getOutputStream();
+            o.write(connect.toString().getBytes(StandardCharsets.UTF_8));
+            o.flush();
+            while (true) {
+                String line = readLine(in);
+                if (line == null) {
+                    throw new IOException(url + " closed the connection after CONNECT");
+                }
+                if (line.startsWith("-ERR")) {
+                    throw new IOException(url + " refused the connection: " + line.substring(4).trim());
+                }
+                if (line.equals("PONG")) {
+                    break;
+                }
+            }
+            s.setSoTimeout(0);
+            DirectPublisher p = new DirectPublisher(s, in, maxPayload);
+            p.reader.start();
+            return p;
+        } catch (IOException | RuntimeException e) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // already failing
+            }
+            throw e instanceof IOException io ? io : new IOException(e.toString(), e);
+        }
+    }
+
+    /**
+     * Adds {@code PUB subject len\r\n payload\r\n} to the batch. Returns false, and adds nothing, when the
+     * connection is broken or the payload exceeds the server's max_payload: the caller publishes another way.
+     */
+    boolean publish(String subject, byte[] payload) {
+        if (broken || payload.length > maxPayload) {
+            return false;
+        }
+        int n = subject.length();
+        ensure(n * 3 + payload.length + 32);
+        byte[] b = buf;
+        int p = pos;
+        b[p++] = 'P';
+        b[p++] = 'U';
+        b[p++] = 'B';
+        b[p++] = ' ';
+        int i = 0;
+        while (i < n) {
+            char c = subject.charAt(i);
+            if (c >= 0x80) {
+                break;
+            }
+            b[p++] = (byte) c;
+            i++;
+        }
+        if (i < n) { // not ASCII: the whole subject as UTF-8
+            p = pos + 4;
+            byte[] utf8 = subject.getBytes(StandardCharsets.UTF_8);
+            System.arraycopy(utf8, 0, b, p, utf8.length);
+            p += utf8.length;
+        }
+        b[p++] = ' ';
+        p = putDecimal(b, p, payload.length);
+        b[p++] = '\r';
+        b[p++] = '\n';
+        System.arraycopy(payload, 0, b, p, payload.length);
+        p += payload.length;
+        b[p++] = '\r';
+        b[p++] = '\n';
+        pos = p;
+        if (p >= FLUSH_AT) {
+            flush();
+        }
+        return true;
+    }
+
+    /** Writes the batch out (one socket write). A failure marks the connection broken; the batch is dropped. */
+    void flush() {
+        if (pos == 0) {
+            return;
+        }
+        int n = pos;
+        pos = 0;
+        if (broken) {
+            return;
+        }
+        try {
+            synchronized (writeLock) {
+                out.write(buf, 0, n);
+            }
+        } catch (IOException e) {
+            fail("write failed: " + e.getMessage());
+        }
+        if (buf.length > 4 * FLUSH_AT) {
+            buf = new byte[64 * 1024]; // a batch with a huge message: do not keep its buffer
+        }
+    }
+
+    boolean isBroken() {
+        return broken;
+    }
+
+    @Override
+    public void close() {
+        broken = true;
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+
+    private void readLoop(InputStream in) {
+        try {
+            String line;
+            while ((line = readLine(in)) != null) {
+                if (line.equals("PING")) {
+                    synchronized (writeLock) {
+                        out.write(PONG);
+                    }
+                } else if (line.startsWith("-ERR")) {
+                    LOG.warn("NATS server error on the publishing connection: {}", line.substring(4).trim());
+                }
+            }
+            fail("closed by the server");
+        } catch (IOException e) {
+            fail(e.getMessage());
+        }
+    }
+
+    private void fail(String why) {
+        if (!broken) {
+            broken = true;
+            LOG.info("NATS publishing connection lost ({}); publishing through the main connection meanwhile", why);
+            close();
+        }
+    }
+
+    private void ensure(int more) {
+        if (pos + more > buf.length) {
+            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, pos + more));
+        }
+    }
+
+    private static int putDecimal(byte[] b, int p, int v) {
+        if (v == 0) {
+            b[p++] = '0';
+            return p;
+        }
+        int digits = 0;
+        for (int x = v; x > 0; x /= 10) {
+            digits++;
+        }
+        int end = p + digits;
+        for (int q = end - 1; q >= p; q--) {
+            b[q] = (byte) ('0' + v % 10);
+            v /= 10;
+        }
+        return end;
+    }
+
+    /** One protocol line without its CRLF, or null at the end of the stream. */
+    private static String readLine(InputStream in) throws IOException {
+        StringBuilder sb = new StringBuilder(64);
+        int c;
+        while ((c = in.read()) != -1) {
+            if (c == '\n') {
+                int len = sb.length();
+                if (len > 0 && sb.charAt(len - 1) == '\r') {
+                    sb.setLength(len - 1);
+                }
+                return sb.toString();
+            }
+            if (sb.length() > 1 << 20) {
+                throw new IOException("protocol line too long");
+            }
+            sb.append((char) c);
+        }
+        return null;
+    }
+
+    private static void json(StringBuilder sb, String s) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                default -> {
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        sb.append('"');
+    }
+
+    /** Percent-decoding of URL user info ('+' stays '+'). */
+    private static String decode(String s) {
+        return java.net.URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+    }
+}

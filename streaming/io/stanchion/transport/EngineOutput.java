@@ -1,0 +1,129 @@
+package io.stanchion.transport;
+
+import io.stanchion.config.ServerConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The engine thread's {@link Transport}: publishes go through a {@link DirectPublisher} (its own NATS connection,
+ * one socket write per batch at {@link #flush()}), falling back to the jnats connection while that one is not
+ * connected; requests (heartbeats, probes) always go through jnats. A background thread (re)connects the direct
+ * connection, to the server jnats is connected to, every second while it is down.
+ *
+ * <p>The direct connection is not used with TLS or NKey/JWT credentials (jnats carries everything then), nor with
+ * {@code -Dstanchion.directPublish=false}.
+ *
+ * <p>Threading: {@link #publish} and {@link #flush} on the engine thread only; {@link #probe} from any thread.
+ */
+public final class EngineOutput implements Transport, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EngineOutput.class);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+
+    private final JnatsTransport jnats;
+    private final ServerConfig config;
+    private final ScheduledExecutorService connector;
+    private volatile DirectPublisher direct;
+    private volatile boolean closed;
+
+    private EngineOutput(JnatsTransport jnats, ServerConfig config, boolean enabled) {
+        this.jnats = jnats;
+        this.config = config;
+        if (!enabled) {
+            this.connector = null;
+            return;
+        }
+        this.connector = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "stanchion-nats-send-connect");
+            t.setDaemon(true);
+            return t;
+        });
+        connectOnce(true);
+        connector.scheduleWithFixedDelay(() -> connectOnce(false), 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** The engine's output over {@code jnats}, with a direct publishing connection when the configuration allows. */
+    public static EngineOutput over(JnatsTransport jnats, ServerConfig config) {
+        boolean enabled = !config.tlsEnabled() && config.natsCredentials == null && config.nkeySeedFile == null
+                && !"false".equalsIgnoreCase(System.getProperty("stanchion.directPublish"));
+        return new EngineOutput(jnats, config, enabled);
+    }
+
+    /** Whether publishes currently go through the direct connection. */
+    public boolean direct() {
+        DirectPublisher d = direct;
+        return d != null && !d.isBroken();
+    }
+
+    private void connectOnce(boolean first) {
+        if (closed) {
+            return;
+        }
+        DirectPublisher d = direct;
+        if (d != null && !d.isBroken()) {
+            return;
+        }
+        String url = jnats.connectedUrl();
+        if (url == null) {
+            return; // jnats is reconnecting: try again later
+        }
+        try {
+            DirectPublisher next = DirectPublisher.connect(url, config.natsUser, config.natsPassword,
+                    config.natsToken, "_NSS-" + config.clusterId + "-send", CONNECT_TIMEOUT);
+            if (closed) {
+                next.close();
+                return;
+            }
+            direct = next;
+            if (!first) {
+                LOG.info("NATS publishing connection to {} restored", url);
+            }
+        } catch (IOException e) {
+            if (first) {
+                LOG.info("No direct publishing connection ({}); publishing through the main connection", e.getMessage());
+            } else {
+                LOG.debug("publishing connection to {}: {}", url, e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public void publish(String subject, byte[] payload) {
+        DirectPublisher d = direct;
+        if (d == null || !d.publish(subject, payload)) {
+            jnats.publish(subject, payload);
+        }
+    }
+
+    @Override
+    public void flush() {
+        DirectPublisher d = direct;
+        if (d != null) {
+            d.flush();
+        }
+    }
+
+    @Override
+    public void probe(String subject, byte[] payload, Duration timeout, Consumer<Boolean> onResult) {
+        jnats.probe(subject, payload, timeout, onResult);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        if (connector != null) {
+            connector.shutdownNow();
+        }
+        DirectPublisher d = direct;
+        if (d != null) {
+            d.flush();
+            d.close();
+        }
+    }
+}
