@@ -476,6 +476,7 @@ public final class BenchMatrix {
 
     static final String ECHO_DIRECT = "echo, per-message replies";
     static final String ECHO_BATCHED = "echo, batched replies";
+    static final String CORE_ACKED = "core NATS pub → sub, each acked (no server)";
 
     private void echoWorkloads() throws Exception {
         log("== echo (request/reply through nats-server; responders in their own JVMs, like the server)");
@@ -493,6 +494,12 @@ public final class BenchMatrix {
                     record(W_SYNC, system, true, once(W_SYNC + " [" + system + "] " + r,
                             echo(sync(base("", StanBench.Mode.ECHO, prefix + ".s." + run), nSync))));
                 }
+                // The ceiling of delivery: the same traffic as a STAN subscription (messages one way, an ack
+                // back for each) between two plain NATS clients, nothing stored and no server process.
+                record(W_PUBSUB, CORE_ACKED, true, once(W_PUBSUB + " [core] " + r,
+                        pubSub(base("", StanBench.Mode.CORE, "core.e." + run), n)));
+                record(W_REPLAY, CORE_ACKED, true, once(W_REPLAY + " [core] " + r,
+                        pubSub(base("", StanBench.Mode.CORE, "core.r." + run), backlog)));
             }
             flushRecorded();
         } finally {
@@ -711,11 +718,11 @@ public final class BenchMatrix {
             if (r.system.startsWith("JetStream") && r.primary) {
                 jsBest.merge(r.workload, r.rate, Math::max);
             }
-            if (r.system.startsWith("echo")) {
+            if (r.system.startsWith("echo") || r.system.startsWith("core")) {
                 echo.merge(r.workload, r.rate, Math::max);
             }
         }
-        b.append("| workload | system | msg/s | latency p50 | latency p99 | × JetStream | % of echo |\n");
+        b.append("| workload | system | msg/s | latency p50 | latency p99 | × JetStream | % of ceiling |\n");
         b.append("|---|---|---:|---:|---:|---:|---:|\n");
         List<String> order = List.of(W_ASYNC, W_PUBSUB, W_SYNC, W_REPLAY, W_ASYNC_CLIENT, W_PUBSUB_CLIENT, W_ASYNC_JSAPI);
         for (String w : order) {
@@ -738,7 +745,8 @@ public final class BenchMatrix {
             }
         }
         b.append("\n× JetStream compares with the faster JetStream consumer (push or pull) for the same workload, "
-                + "% of echo with the faster echo responder. "
+                + "% of ceiling with the faster echo responder for the publish workloads and with core NATS (plain "
+                + "publisher → subscriber acking each message, no server) for pub+sub and replay. "
                 + "Latency: PubAck latency from the publish call (in async runs it includes the wait behind the "
                 + "window), e2e from the publish call to the subscriber's handler.\n\n");
 

@@ -82,7 +82,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class StanBench {
     public enum Mode {
-        STAN, RAW, JS, JSPULL, ECHO;
+        STAN, RAW, JS, JSPULL, ECHO, CORE;
 
         static Mode parse(String s) {
             return switch (s.toLowerCase(Locale.ROOT)) {
@@ -91,7 +91,9 @@ public final class StanBench {
                 case "js", "jetstream", "jspush" -> JS;
                 case "jspull" -> JSPULL;
                 case "echo" -> ECHO;
-                default -> throw new IllegalArgumentException("unknown -mode " + s + " (stan|raw|js|jspull|echo)");
+                case "core" -> CORE;
+                default -> throw new IllegalArgumentException("unknown -mode " + s
+                        + " (stan|raw|js|jspull|echo|core)");
             };
         }
     }
@@ -102,7 +104,8 @@ public final class StanBench {
             "  -cid, -c <id>   STAN cluster ID (default test-cluster)",
             "  -id <id>        base client ID (default benchmark)",
             "  -mode <m>       stan (Java STAN client) | raw (STAN protocol over jnats, pipelined) |",
-            "                  js (JetStream push) | jspull (JetStream pull) | echo (request/reply ceiling)",
+            "                  js (JetStream push) | jspull (JetStream pull) | echo (request/reply ceiling) |",
+            "                  core (plain NATS: subscribers ack each message to the publisher, no server)",
             "  -np <n>         number of concurrent publishers (default 1)",
             "  -ns <n>         number of concurrent subscribers (default 0)",
             "  -n <n>          number of messages to publish (default 100000)",
@@ -693,6 +696,7 @@ public final class StanBench {
                 case RAW -> new RawStanPublisher(this, name, i, count);
                 case JS, JSPULL -> c.jsApi ? new JsApiPublisher(this, name, count) : new JsLeanPublisher(this, name, count);
                 case ECHO -> new EchoPublisher(this, name, count);
+                case CORE -> new CorePublisher(this, name, count);
             };
         }
 
@@ -704,6 +708,7 @@ public final class StanBench {
                 case JS -> new JsPushSubscriber(this, name, i, group);
                 case JSPULL -> new JsPullSubscriber(this, name, i, group);
                 case ECHO -> throw new IllegalArgumentException("echo has no subscribers");
+                case CORE -> new CoreSubscriber(this, name);
             };
         }
 
@@ -1097,6 +1102,55 @@ public final class StanBench {
         }
     }
 
+    /**
+     * Plain NATS messages to the subject, windowed like the others: the subscribers' acks (their stamp, on
+     * {@code <subject>.acks}) release the window. The traffic of a STAN delivery stream without the server.
+     */
+    private static final class CorePublisher extends PipelinedPublisher {
+        byte[] template;
+
+        CorePublisher(Run run, String name, long count) {
+            super(run, name, count);
+        }
+
+        @Override
+        void connect() throws Exception {
+            nc = connectNats(c, stats.name);
+            subject = c.subject;
+            openWindow();
+            ackDispatcher(c.subject + ".acks");
+            nc.flush(REQUEST_TIMEOUT);
+            template = run.payloadTemplate(STAMP);
+        }
+
+        @Override
+        String replyTo(long i) {
+            return null;
+        }
+
+        @Override
+        byte[] encode(long i, long now) {
+            byte[] b = template.clone();
+            run.stamp(b, 0, i, now);
+            return b;
+        }
+
+        @Override
+        long ackIndex(Message m) {
+            byte[] d = m.getData();
+            boolean ok = d != null && d.length >= STAMP && Wire.getInt(d, 16) == run.tag;
+            if (!ok) {
+                ackError = "unexpected core ack";
+            }
+            return ok ? Wire.getLong(d, 8) : -1;
+        }
+
+        @Override
+        void close() {
+            closeQuietly(nc);
+        }
+    }
+
     /** The official Java STAN client. */
     private static final class StanClientPublisher extends Publisher {
         Connection nc;
@@ -1396,6 +1450,36 @@ public final class StanBench {
         @Override
         void close() {
             RawStanSession.close(nc, closeSubject, stats.name);
+        }
+    }
+
+    /** Plain NATS subscriber: acks each message with its stamp to {@code <subject>.acks}. */
+    private static final class CoreSubscriber extends Subscriber {
+        Connection nc;
+        String ackSubject;
+
+        CoreSubscriber(Run run, String name) {
+            super(run, name, null);
+        }
+
+        @Override
+        void start() throws Exception {
+            nc = connectNats(c, stats.name);
+            ackSubject = c.subject + ".acks";
+            Dispatcher d = nc.createDispatcher(m -> {
+                byte[] data = m.getData();
+                nc.publish(ackSubject, Arrays.copyOf(data, Math.min(data.length, STAMP)));
+                onMessage(-1, data, 0, data.length, false);
+            });
+            d.setPendingLimits(-1, -1);
+            d.subscribe(c.subject);
+            nc.flush(REQUEST_TIMEOUT);
+            subscribedNs = System.nanoTime();
+        }
+
+        @Override
+        void close() {
+            closeQuietly(nc);
         }
     }
 

@@ -107,7 +107,7 @@ class StanBenchSmokeTest extends StanchionE2E {
     }
 
     @Test
-    void jetStreamAndEchoModes() throws Exception {
+    void jetStreamEchoAndCoreModes() throws Exception {
         Path dir = Files.createTempDirectory("bench-smoke-js-");
         try (NatsServerProcess js = NatsServerProcess.start("-js", "-sd", dir.toString())) {
             for (StanBench.Mode mode : List.of(StanBench.Mode.JS, StanBench.Mode.JSPULL)) {
@@ -124,6 +124,11 @@ class StanBenchSmokeTest extends StanchionE2E {
             StanBench.Config echo = config(StanBench.Mode.ECHO, "smoke.echo");
             echo.url = js.url();
             assertAllThrough(StanBench.run(echo), 0);
+
+            StanBench.Config core = config(StanBench.Mode.CORE, "smoke.core");
+            core.url = js.url();
+            core.numSubs = 1;
+            assertAllThrough(StanBench.run(core), N);
         } finally {
             BenchMatrix.deleteTree(dir);
         }
