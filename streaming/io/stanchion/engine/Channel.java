@@ -12,6 +12,8 @@ import java.util.Map;
 /** A channel: its log plus the subscriptions reading it. Threading: engine thread only. */
 final class Channel {
     final String name;
+    /** {@link #name} in UTF-8, to recognise it in undecoded acks. */
+    private final byte[] nameUtf8;
     final ChannelLog log;
     /** Highest sequence flushed to the log per the durability policy; nothing above it is delivered. */
     long committed;
@@ -41,6 +43,11 @@ final class Channel {
         return log.read(seq);
     }
 
+    /** Whether {@code utf8[at, at + len)} is this channel's name. */
+    boolean isNamed(byte[] utf8, int at, int len) {
+        return java.util.Arrays.equals(nameUtf8, 0, nameUtf8.length, utf8, at, at + len);
+    }
+
     /** The limits that apply to this channel (per-channel entries resolved against the global ones). */
     final ChannelLimits limits;
     /** {@link System#nanoTime()} of the last publish or subscription (for max_inactivity). */
@@ -50,6 +57,7 @@ final class Channel {
 
     Channel(String name, ChannelLog log, ChannelLimits limits) {
         this.name = name;
+        this.nameUtf8 = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         this.log = log;
         this.limits = limits;
         this.committed = log.lastSequence();

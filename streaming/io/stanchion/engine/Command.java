@@ -1,6 +1,5 @@
 package io.stanchion.engine;
 
-import io.stanchion.protocol.pb.Ack;
 import io.stanchion.protocol.pb.CloseRequest;
 import io.stanchion.protocol.pb.ConnectRequest;
 import io.stanchion.protocol.pb.Ping;
@@ -28,7 +27,12 @@ sealed interface Command {
     record Close(CloseRequest request, String reply) implements Command {
     }
 
-    record AckMsg(String ackInbox, Ack ack) implements Command {
+    /** An ack: its channel name is {@code data[subjectAt, subjectAt + subjectLen)} (UTF-8), not decoded. */
+    record AckMsg(String ackInbox, byte[] data, int subjectAt, int subjectLen, long sequence) implements Command {
+
+        String subject() {
+            return new String(data, subjectAt, subjectLen, java.nio.charset.StandardCharsets.UTF_8);
+        }
     }
 
     record PingMsg(Ping ping, String reply) implements Command {

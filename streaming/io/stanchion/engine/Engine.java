@@ -212,11 +212,13 @@ public final class Engine implements AutoCloseable {
 
     private void handleAck(Command.AckMsg a) {
         Subscription sub = subscriptions.byAckInbox(a.ackInbox());
-        if (sub == null || channels.get(a.ack().getSubject()) != sub.channel) {
-            LOG.debug("ack on {} for channel {} ignored", a.ackInbox(), a.ack().getSubject());
+        if (sub == null || !sub.channel.isNamed(a.data(), a.subjectAt(), a.subjectLen())) {
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("ack on {} for channel {} ignored", a.ackInbox(), a.subject());
+            }
             return;
         }
-        delivery.ack(sub, a.ack().getSequence());
+        delivery.ack(sub, a.sequence());
     }
 
     @Override

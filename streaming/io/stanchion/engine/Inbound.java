@@ -1,7 +1,6 @@
 package io.stanchion.engine;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.stanchion.protocol.pb.Ack;
 import io.stanchion.protocol.pb.CloseRequest;
 import io.stanchion.protocol.pb.ConnectRequest;
 import io.stanchion.protocol.pb.Ping;
@@ -108,9 +107,8 @@ public final class Inbound {
     public MessageHandler ack() {
         return (subject, reply, data) -> {
             try {
-                Ack a = Ack.parseFrom(data);
-                prehash(subject, a.getSubject());
-                engine.submit(new Command.AckMsg(subject, a));
+                subject.hashCode(); // cached in the String: the engine's lookup by ack inbox does not hash it again
+                engine.submit(AckDecoder.decode(subject, data));
             } catch (InvalidProtocolBufferException e) {
                 LOG.debug("undecodable ack on {} dropped", subject);
             }

@@ -6,6 +6,7 @@ import io.stanchion.protocol.pb.PubAck;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The hand-written hot-path encoders produce exactly what the generated protobuf code does. */
 class EncodingTest {
@@ -42,5 +43,45 @@ class EncodingTest {
             assertThat(Replies.encodeOkPubAck(guid)).as(guid).isEqualTo(PubAck.newBuilder().setGuid(guid).build()
                     .toByteArray());
         }
+    }
+
+    @Test
+    void acksDecodeInPlaceAsTheGeneratedParserReadsThem() throws Exception {
+        java.util.List<byte[]> inputs = new java.util.ArrayList<>();
+        for (String subject : new String[]{"", "foo", "a.b.c", "ü-kanal-日本", "x".repeat(127), "y".repeat(128),
+                "z".repeat(300)}) {
+            for (long seq : new long[]{0, 1, 127, 128, 1L << 35, -1L, Long.MAX_VALUE}) {
+                inputs.add(io.stanchion.protocol.pb.Ack.newBuilder().setSubject(subject).setSequence(seq).build()
+                        .toByteArray());
+            }
+        }
+        // repeated fields (last wins), unknown fields, fields in the other order
+        byte[] a = io.stanchion.protocol.pb.Ack.newBuilder().setSubject("first").setSequence(5).build().toByteArray();
+        byte[] b = io.stanchion.protocol.pb.Ack.newBuilder().setSubject("second").setSequence(9).build().toByteArray();
+        inputs.add(concat(a, b));
+        inputs.add(concat(new byte[]{0x10, 0x03}, new byte[]{0x0A, 0x01, 'q'}));
+        inputs.add(concat(a, new byte[]{0x18, 0x01}));          // field 3, varint
+        inputs.add(concat(new byte[]{0x22, 0x02, 1, 2}, a));    // field 4, bytes
+        inputs.add(new byte[0]);
+        for (byte[] in : inputs) {
+            io.stanchion.protocol.pb.Ack expected = io.stanchion.protocol.pb.Ack.parseFrom(in);
+            Command.AckMsg got = AckDecoder.decode("inbox", in);
+            assertThat(got.subject()).isEqualTo(expected.getSubject());
+            assertThat(got.sequence()).isEqualTo(expected.getSequence());
+            assertThat(got.ackInbox()).isEqualTo("inbox");
+        }
+        // malformed: both refuse
+        for (byte[] bad : new byte[][]{{0x0A, 0x05, 'a'}, {0x10, (byte) 0x80}, {0x0A}, {(byte) 0xFF}}) {
+            assertThatThrownBy(() -> io.stanchion.protocol.pb.Ack.parseFrom(bad))
+                    .isInstanceOf(com.google.protobuf.InvalidProtocolBufferException.class);
+            assertThatThrownBy(() -> AckDecoder.decode("inbox", bad))
+                    .isInstanceOf(com.google.protobuf.InvalidProtocolBufferException.class);
+        }
+    }
+
+    private static byte[] concat(byte[] x, byte[] y) {
+        byte[] out = java.util.Arrays.copyOf(x, x.length + y.length);
+        System.arraycopy(y, 0, out, x.length, y.length);
+        return out;
     }
 }
