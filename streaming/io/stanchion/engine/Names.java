@@ -21,13 +21,17 @@ final class Names {
         return true;
     }
 
+    /** Longest inbox accepted: its PUB line must stay within nats-server's max_control_line (4,096 bytes). */
+    static final int MAX_INBOX_LENGTH = 1024;
+
     /**
-     * A subject the server may publish to (a client's inbox): non-empty, no whitespace or control character. The
-     * NATS connection does not check the subjects it publishes to (that costs on every message), so every subject
-     * a client names for the server to publish to is checked here, once, when the client names it.
+     * A subject the server may publish to (a client's inbox): non-empty, at most {@link #MAX_INBOX_LENGTH}
+     * characters, no whitespace or control character. The NATS connections do not check the subjects they publish
+     * to (that costs on every message), and a line the broker refuses would cost the connection, so every subject a
+     * client names for the server to publish to is checked here, once, when the client names it.
      */
     static boolean isPublishableSubject(String subject) {
-        if (subject == null || subject.isEmpty()) {
+        if (subject == null || subject.isEmpty() || subject.length() > MAX_INBOX_LENGTH) {
             return false;
         }
         for (int i = 0; i < subject.length(); i++) {

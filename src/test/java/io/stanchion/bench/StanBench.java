@@ -695,8 +695,8 @@ public final class StanBench {
                 case STAN -> new StanClientPublisher(this, name, count);
                 case RAW -> new RawStanPublisher(this, name, i, count);
                 case JS, JSPULL -> c.jsApi ? new JsApiPublisher(this, name, count) : new JsLeanPublisher(this, name, count);
-                case ECHO -> new EchoPublisher(this, name, count);
-                case CORE -> new CorePublisher(this, name, count);
+                case ECHO -> new StampedPublisher(this, name, count, false);
+                case CORE -> new StampedPublisher(this, name, count, true);
             };
         }
 
@@ -1054,13 +1054,19 @@ public final class StanBench {
         }
     }
 
-    /** Requests to the echo responder; the 24-byte reply carries the request's stamp. */
-    private static final class EchoPublisher extends PipelinedPublisher {
+    /**
+     * Stamped payloads whose acks carry the stamp back: requests to the echo responder (its 24-byte reply), or, with
+     * {@code core}, plain messages to the subject that the core subscribers ack on {@code <subject>.acks} (the
+     * traffic of a STAN delivery stream without the server).
+     */
+    private static final class StampedPublisher extends PipelinedPublisher {
+        final boolean core;
         String replyInbox;
         byte[] template;
 
-        EchoPublisher(Run run, String name, long count) {
+        StampedPublisher(Run run, String name, long count, boolean core) {
             super(run, name, count);
+            this.core = core;
         }
 
         @Override
@@ -1068,10 +1074,10 @@ public final class StanBench {
             nc = connectNats(c, stats.name);
             subject = c.subject;
             openWindow();
-            replyInbox = "_INBOX.echo." + nuid();
-            ackDispatcher(replyInbox);
+            replyInbox = core ? null : "_INBOX.echo." + nuid();
+            ackDispatcher(core ? c.subject + ".acks" : replyInbox);
             nc.flush(REQUEST_TIMEOUT);
-            template = run.payloadTemplate(24);
+            template = run.payloadTemplate(core ? STAMP : 24);
         }
 
         @Override
@@ -1091,56 +1097,7 @@ public final class StanBench {
             byte[] d = m.getData();
             boolean ok = d != null && d.length >= STAMP && Wire.getInt(d, 16) == run.tag;
             if (!ok) {
-                ackError = "unexpected echo reply";
-            }
-            return ok ? Wire.getLong(d, 8) : -1;
-        }
-
-        @Override
-        void close() {
-            closeQuietly(nc);
-        }
-    }
-
-    /**
-     * Plain NATS messages to the subject, windowed like the others: the subscribers' acks (their stamp, on
-     * {@code <subject>.acks}) release the window. The traffic of a STAN delivery stream without the server.
-     */
-    private static final class CorePublisher extends PipelinedPublisher {
-        byte[] template;
-
-        CorePublisher(Run run, String name, long count) {
-            super(run, name, count);
-        }
-
-        @Override
-        void connect() throws Exception {
-            nc = connectNats(c, stats.name);
-            subject = c.subject;
-            openWindow();
-            ackDispatcher(c.subject + ".acks");
-            nc.flush(REQUEST_TIMEOUT);
-            template = run.payloadTemplate(STAMP);
-        }
-
-        @Override
-        String replyTo(long i) {
-            return null;
-        }
-
-        @Override
-        byte[] encode(long i, long now) {
-            byte[] b = template.clone();
-            run.stamp(b, 0, i, now);
-            return b;
-        }
-
-        @Override
-        long ackIndex(Message m) {
-            byte[] d = m.getData();
-            boolean ok = d != null && d.length >= STAMP && Wire.getInt(d, 16) == run.tag;
-            if (!ok) {
-                ackError = "unexpected core ack";
+                ackError = core ? "unexpected core ack" : "unexpected echo reply";
             }
             return ok ? Wire.getLong(d, 8) : -1;
         }

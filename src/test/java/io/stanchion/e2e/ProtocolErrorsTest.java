@@ -236,7 +236,7 @@ class ProtocolErrorsTest extends StanchionE2E {
         assertThat(s.subscribe(RawStan.subRequest("ghost", "foo", inbox).build()).getError())
                 .isEqualTo("stan: unknown clientID");
         // an inbox the server could not publish to (the NATS connection does not check subjects per message)
-        for (String bad : List.of("", "a b", "a\r\nPUB x 1", "tab\tbed")) {
+        for (String bad : List.of("", "a b", "a\r\nPUB x 1", "tab\tbed", "_INBOX." + "x".repeat(1100))) {
             assertThat(s.subscribe(RawStan.subRequest("subber", "foo", bad).build()).getError())
                     .as("inbox [%s]", bad).isEqualTo("stan: invalid subscription request");
         }

@@ -1,0 +1,118 @@
+package io.stanchion.transport;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The direct publishing connection's protocol against a scripted server socket (the end-to-end tests run it
+ * against the real nats-server).
+ */
+class DirectPublisherTest {
+    private static final Duration T = Duration.ofSeconds(5);
+
+    @Test
+    void connectsWithCredentialsWritesPubCommandsAtFlushAndAnswersPings() throws Exception {
+        try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<String> connectLine = new CompletableFuture<>();
+            CompletableFuture<Socket> accepted = CompletableFuture.supplyAsync(() -> {
+                try {
+                    Socket s = ss.accept();
+                    OutputStream o = s.getOutputStream();
+                    o.write("INFO {\"server_id\":\"x\",\"max_payload\":100}\r\n".getBytes(StandardCharsets.US_ASCII));
+                    BufferedReader r = new BufferedReader(new InputStreamReader(s.getInputStream(),
+                            StandardCharsets.UTF_8));
+                    connectLine.complete(r.readLine());
+                    assertThat(r.readLine()).isEqualTo("PING");
+                    o.write("PONG\r\n".getBytes(StandardCharsets.US_ASCII));
+                    return s;
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            String url = "nats://us%3Aer:p+w@127.0.0.1:" + ss.getLocalPort();
+            try (DirectPublisher p = DirectPublisher.connect(url, "ignored", "ignored", null, "_NSS-c-send", T)) {
+                assertThat(connectLine.get(5, TimeUnit.SECONDS)).startsWith("CONNECT {")
+                        .contains("\"user\":\"us:er\"", "\"pass\":\"p+w\"", "\"name\":\"_NSS-c-send\"",
+                                "\"verbose\":false", "\"echo\":false");
+                Socket server = accepted.get(5, TimeUnit.SECONDS);
+                InputStream in = server.getInputStream();
+
+                assertThat(p.publish("_INBOX.a", "hello".getBytes(StandardCharsets.UTF_8))).isTrue();
+                assertThat(p.publish("ü.b", new byte[0])).isTrue();
+                assertThat(p.publish("big", new byte[101])).as("over max_payload").isFalse();
+                server.setSoTimeout(300);
+                assertThatThrownBy(in::read).as("nothing before the flush")
+                        .isInstanceOf(java.net.SocketTimeoutException.class);
+                p.flush();
+                byte[] expected = ("PUB _INBOX.a 5\r\nhello\r\nPUB ü.b 0\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+                assertThat(readExactly(in, expected.length)).isEqualTo(expected);
+
+                server.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+                assertThat(new String(readExactly(in, 6), StandardCharsets.US_ASCII)).isEqualTo("PONG\r\n");
+
+                server.close();
+                await().atMost(T).until(p::isBroken);
+                assertThat(p.publish("_INBOX.a", new byte[1])).as("broken: the caller falls back").isFalse();
+            }
+        }
+    }
+
+    @Test
+    void aServerThatWantsTlsOrRefusesTheConnectIsAnError() throws Exception {
+        assertThatThrownBy(() -> connectTo("INFO {\"tls_required\":true}\r\n", null))
+                .isInstanceOf(IOException.class).hasMessageContaining("requires TLS");
+        assertThatThrownBy(() -> connectTo("INFO {}\r\n", "-ERR 'Authorization Violation'\r\n"))
+                .isInstanceOf(IOException.class).hasMessageContaining("Authorization Violation");
+    }
+
+    private static void connectTo(String info, String answer) throws Exception {
+        try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture.runAsync(() -> {
+                try (Socket s = ss.accept()) {
+                    s.getOutputStream().write(info.getBytes(StandardCharsets.US_ASCII));
+                    if (answer != null) {
+                        BufferedReader r = new BufferedReader(new InputStreamReader(s.getInputStream(),
+                                StandardCharsets.UTF_8));
+                        r.readLine();
+                        r.readLine();
+                        s.getOutputStream().write(answer.getBytes(StandardCharsets.US_ASCII));
+                    }
+                    s.getInputStream().read(); // until the client closes
+                } catch (IOException ignored) {
+                    // the client went away
+                }
+            });
+            DirectPublisher.connect("nats://127.0.0.1:" + ss.getLocalPort(), null, null, null, "n", T).close();
+        }
+    }
+
+    private static byte[] readExactly(InputStream in, int n) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buf = new byte[n];
+        while (out.size() < n) {
+            int r = in.read(buf, 0, n - out.size());
+            if (r < 0) {
+                break;
+            }
+            out.write(buf, 0, r);
+        }
+        return out.toByteArray();
+    }
+}
