@@ -193,17 +193,19 @@ public final class BenchMatrix {
             natsVersion = command(NatsServerProcess.binary(), "--version");
             log("nats-server " + natsVersion + " at " + nats.url() + "; scratch " + tmp);
             prepareServerLaunch();
+            List<Contender> contenders = new ArrayList<>();
             for (String cfg : List.of("FILE", "FILE_SYNC", "MEMORY")) {
                 if (only.contains(cfg)) {
-                    stanchionWorkloads(cfg);
+                    contenders.add(new StanchionContender(cfg));
                 }
             }
             if (only.contains("JS")) {
-                jetStreamWorkloads();
+                contenders.add(new JetStreamContender());
             }
             if (only.contains("ECHO")) {
-                echoWorkloads();
+                contenders.add(new CeilingContender());
             }
+            interleaved(contenders);
             if (only.contains("RESTART")) {
                 restartAndMemory();
             }
@@ -397,38 +399,97 @@ public final class BenchMatrix {
     static final String W_PUBSUB_CLIENT = "1 pub + 1 sub (Java STAN client)";
     static final String W_ASYNC_JSAPI = "async publish, 1 pub (JetStream API publishAsync)";
 
-    private void stanchionWorkloads(String cfg) throws Exception {
-        String system = label(cfg);
-        log("== " + system);
-        String cid = nextClusterId();
-        Path dir = tmp.resolve("stan-" + cfg.toLowerCase(Locale.ROOT));
-        try (ServerProcess server = startServer(serverJvm, serverArgs(cfg, dir, cid), true)) {
+    /**
+     * One system of the matrix. The matrix opens them all (servers started, JIT warmed up), then runs round 1 of
+     * every system, round 2 of every system, and so on, so that a burst of noise on the machine hits every system
+     * alike and each ratio compares runs made minutes, not a quarter of an hour, apart.
+     */
+    private interface Contender extends AutoCloseable {
+        void open() throws Exception;
+
+        /** Run {@code r} of the async, pub+sub and sync workloads. */
+        void round(int r) throws Exception;
+
+        /** Stores the backlog that {@link #replay} replays. */
+        default void storeBacklog() throws Exception {
+        }
+
+        default void replay(int r) throws Exception {
+        }
+
+        /** Workloads shown for information (other clients / APIs), after the rounds. */
+        default void extras() throws Exception {
+        }
+
+        @Override
+        void close() throws Exception;
+    }
+
+    /** A Stanchion server of one configuration (FILE, FILE_SYNC or MEMORY) in its own JVM. */
+    private final class StanchionContender implements Contender {
+        final String cfg;
+        final String system;
+        final String cid = nextClusterId();
+        final long syncCount;
+        ServerProcess server;
+
+        StanchionContender(String cfg) {
+            this.cfg = cfg;
+            this.system = label(cfg);
+            this.syncCount = cfg.equals("FILE_SYNC") ? Math.max(500, nSync / 4) : nSync;
+        }
+
+        @Override
+        public void open() throws Exception {
+            log("== " + system + ": start and warm-up");
+            server = startServer(serverJvm, serverArgs(cfg, tmp.resolve("stan-" + cfg.toLowerCase(Locale.ROOT)), cid),
+                    true);
             log(String.format(Locale.ROOT, "  launch to ready: %.0f ms", server.nanosToReady() / 1e6));
-            // warm-up (JIT of client and server), not reported
             warmUp(() -> async(base(cid, StanBench.Mode.RAW, "warm.a"), warmAsync()),
                     () -> pubSub(base(cid, StanBench.Mode.RAW, "warm.e"), warmPubSub()));
-            long syncRuns = cfg.equals("FILE_SYNC") ? Math.max(500, nSync / 4) : nSync;
-            for (int r = 1; r <= runs; r++) {
-                // interleaved so a burst of noise on the machine hits every workload alike
-                int run = r;
-                record(W_ASYNC, system, true, once(W_ASYNC + " " + r, async(base(cid, StanBench.Mode.RAW, "a." + run), n)));
-                record(W_PUBSUB, system, true, once(W_PUBSUB + " " + r, pubSub(base(cid, StanBench.Mode.RAW, "e." + run), n)));
-                record(W_SYNC, system, true, once(W_SYNC + " " + r, sync(base(cid, StanBench.Mode.RAW, "s." + run), syncRuns)));
+            if (cfg.equals("FILE_SYNC")) {
+                notes.add("FILE+fsync sync publish uses " + syncCount + " messages per run (an fsync each).");
             }
-            flushRecorded();
-            once("backlog publish " + String.format(Locale.ROOT, "%,d", backlog),
+        }
+
+        @Override
+        public void round(int r) throws Exception {
+            record(W_ASYNC, system, true, once(W_ASYNC + " [" + system + "] " + r,
+                    async(base(cid, StanBench.Mode.RAW, "a." + r), n)));
+            record(W_PUBSUB, system, true, once(W_PUBSUB + " [" + system + "] " + r,
+                    pubSub(base(cid, StanBench.Mode.RAW, "e." + r), n)));
+            record(W_SYNC, system, true, once(W_SYNC + " [" + system + "] " + r,
+                    sync(base(cid, StanBench.Mode.RAW, "s." + r), syncCount)));
+        }
+
+        @Override
+        public void storeBacklog() throws Exception {
+            once("backlog publish " + count(backlog) + " [" + system + "]",
                     async(base(cid, StanBench.Mode.RAW, "backlog"), backlog));
-            measure(W_REPLAY, system, true, r -> replay(base(cid, StanBench.Mode.RAW, "backlog"), backlog));
+        }
+
+        @Override
+        public void replay(int r) throws Exception {
+            record(W_REPLAY, system, true, once(W_REPLAY + " [" + system + "] " + r,
+                    BenchMatrix.replay(base(cid, StanBench.Mode.RAW, "backlog"), backlog)));
+        }
+
+        @Override
+        public void extras() throws Exception {
             if (cfg.equals("FILE")) {
                 long cn = Math.min(n, 200_000);
                 measure(W_ASYNC_CLIENT, system, false, r -> async(base(cid, StanBench.Mode.STAN, "ca." + r), cn));
                 measure(W_PUBSUB_CLIENT, system, false, r -> pubSub(base(cid, StanBench.Mode.STAN, "ce." + r), cn));
             }
-            server.terminate();
-            server.awaitExit(Duration.ofSeconds(30));
         }
-        if (cfg.equals("FILE_SYNC")) {
-            notes.add("FILE+fsync sync publish uses " + Math.max(500, nSync / 4) + " messages per run (an fsync each).");
+
+        @Override
+        public void close() throws Exception {
+            if (server != null) {
+                server.terminate();
+                server.awaitExit(Duration.ofSeconds(30));
+                server.close();
+            }
         }
     }
 
@@ -450,63 +511,150 @@ public final class BenchMatrix {
         recordedPrimary.clear();
     }
 
-    private void jetStreamWorkloads() throws Exception {
-        log("== JetStream (file storage, R1)");
-        String push = "JetStream push";
-        String pull = "JetStream pull";
-        String pub = "JetStream";
-        warmUp(() -> async(base("", StanBench.Mode.JS, "warm.js.a"), warmAsync()),
-                () -> pubSub(base("", StanBench.Mode.JS, "warm.js.e"), warmPubSub()));
-        for (int r = 1; r <= runs; r++) {
-            int run = r;
-            record(W_ASYNC, pub, true, once(W_ASYNC + " " + r, async(base("", StanBench.Mode.JS, "js.a." + run), n)));
-            record(W_PUBSUB, push, true, once(W_PUBSUB + " push " + r, pubSub(base("", StanBench.Mode.JS, "js.e." + run), n)));
-            record(W_PUBSUB, pull, true, once(W_PUBSUB + " pull " + r, pubSub(base("", StanBench.Mode.JSPULL, "js.ep." + run), n)));
-            record(W_SYNC, pub, true, once(W_SYNC + " " + r, sync(base("", StanBench.Mode.JS, "js.s." + run), nSync)));
-            StanBench.Config api = async(base("", StanBench.Mode.JS, "js.api." + run), Math.min(n, 200_000));
-            api.jsApi = true;
-            record(W_ASYNC_JSAPI, pub, false, once(W_ASYNC_JSAPI + " " + r, api));
+    /** JetStream (file storage, one replica) on the benchmark's nats-server. */
+    private final class JetStreamContender implements Contender {
+        static final String PUSH = "JetStream push";
+        static final String PULL = "JetStream pull";
+        static final String PUB = "JetStream";
+
+        @Override
+        public void open() throws Exception {
+            log("== JetStream (file storage, R1): warm-up");
+            warmUp(() -> async(base("", StanBench.Mode.JS, "warm.js.a"), warmAsync()),
+                    () -> pubSub(base("", StanBench.Mode.JS, "warm.js.e"), warmPubSub()));
         }
-        flushRecorded();
-        once("backlog publish " + String.format(Locale.ROOT, "%,d", backlog),
-                async(base("", StanBench.Mode.JS, "js.backlog"), backlog));
-        measure(W_REPLAY, push, true, r -> replay(base("", StanBench.Mode.JS, "js.backlog"), backlog));
-        measure(W_REPLAY, pull, true, r -> replay(base("", StanBench.Mode.JSPULL, "js.backlog"), backlog));
+
+        @Override
+        public void round(int r) throws Exception {
+            record(W_ASYNC, PUB, true, once(W_ASYNC + " [JetStream] " + r,
+                    async(base("", StanBench.Mode.JS, "js.a." + r), n)));
+            record(W_PUBSUB, PUSH, true, once(W_PUBSUB + " [JetStream push] " + r,
+                    pubSub(base("", StanBench.Mode.JS, "js.e." + r), n)));
+            record(W_PUBSUB, PULL, true, once(W_PUBSUB + " [JetStream pull] " + r,
+                    pubSub(base("", StanBench.Mode.JSPULL, "js.ep." + r), n)));
+            record(W_SYNC, PUB, true, once(W_SYNC + " [JetStream] " + r,
+                    sync(base("", StanBench.Mode.JS, "js.s." + r), nSync)));
+        }
+
+        @Override
+        public void storeBacklog() throws Exception {
+            once("backlog publish " + count(backlog) + " [JetStream]",
+                    async(base("", StanBench.Mode.JS, "js.backlog"), backlog));
+        }
+
+        @Override
+        public void replay(int r) throws Exception {
+            record(W_REPLAY, PUSH, true, once(W_REPLAY + " [JetStream push] " + r,
+                    BenchMatrix.replay(base("", StanBench.Mode.JS, "js.backlog"), backlog)));
+            record(W_REPLAY, PULL, true, once(W_REPLAY + " [JetStream pull] " + r,
+                    BenchMatrix.replay(base("", StanBench.Mode.JSPULL, "js.backlog"), backlog)));
+        }
+
+        @Override
+        public void extras() throws Exception {
+            measure(W_ASYNC_JSAPI, PUB, false, r -> {
+                StanBench.Config api = async(base("", StanBench.Mode.JS, "js.api." + r), Math.min(n, 200_000));
+                api.jsApi = true;
+                return api;
+            });
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     static final String ECHO_DIRECT = "echo, per-message replies";
     static final String ECHO_BATCHED = "echo, batched replies";
     static final String CORE_ACKED = "core NATS pub → sub, each acked (no server)";
 
-    private void echoWorkloads() throws Exception {
-        log("== echo (request/reply through nats-server; responders in their own JVMs, like the server)");
-        Process direct = startEchoResponder("echo.>", "direct");
-        Process batched = startEchoResponder("echob.>", "batched");
-        try {
+    /**
+     * The ceilings: request/reply echo (responders in their own JVMs, like the server) for the publish workloads,
+     * and core NATS for delivery: the same traffic as a STAN subscription (messages one way, an ack back for each)
+     * between two plain NATS clients, nothing stored and no server process.
+     */
+    private final class CeilingContender implements Contender {
+        Process direct;
+        Process batched;
+
+        @Override
+        public void open() throws Exception {
+            log("== ceilings (echo responders, core NATS): start and warm-up");
+            direct = startEchoResponder("echo.>", "direct");
+            batched = startEchoResponder("echob.>", "batched");
             warmUp(() -> echo(async(base("", StanBench.Mode.ECHO, "echo.warm"), warmAsync())),
-                    () -> echo(async(base("", StanBench.Mode.ECHO, "echob.warm"), warmAsync())));
-            for (int r = 1; r <= runs; r++) {
-                int run = r;
-                for (String prefix : List.of("echo", "echob")) {
-                    String system = prefix.equals("echo") ? ECHO_DIRECT : ECHO_BATCHED;
-                    record(W_ASYNC, system, true, once(W_ASYNC + " [" + system + "] " + r,
-                            echo(async(base("", StanBench.Mode.ECHO, prefix + ".a." + run), n))));
-                    record(W_SYNC, system, true, once(W_SYNC + " [" + system + "] " + r,
-                            echo(sync(base("", StanBench.Mode.ECHO, prefix + ".s." + run), nSync))));
-                }
-                // The ceiling of delivery: the same traffic as a STAN subscription (messages one way, an ack
-                // back for each) between two plain NATS clients, nothing stored and no server process.
-                record(W_PUBSUB, CORE_ACKED, true, once(W_PUBSUB + " [core] " + r,
-                        pubSub(base("", StanBench.Mode.CORE, "core.e." + run), n)));
-                record(W_REPLAY, CORE_ACKED, true, once(W_REPLAY + " [core] " + r,
-                        pubSub(base("", StanBench.Mode.CORE, "core.r." + run), backlog)));
+                    () -> echo(async(base("", StanBench.Mode.ECHO, "echob.warm"), warmAsync())),
+                    () -> pubSub(base("", StanBench.Mode.CORE, "core.warm"), warmPubSub()));
+        }
+
+        @Override
+        public void round(int r) throws Exception {
+            for (String prefix : List.of("echo", "echob")) {
+                String system = prefix.equals("echo") ? ECHO_DIRECT : ECHO_BATCHED;
+                record(W_ASYNC, system, true, once(W_ASYNC + " [" + system + "] " + r,
+                        echo(async(base("", StanBench.Mode.ECHO, prefix + ".a." + r), n))));
+                record(W_SYNC, system, true, once(W_SYNC + " [" + system + "] " + r,
+                        echo(sync(base("", StanBench.Mode.ECHO, prefix + ".s." + r), nSync))));
             }
-            flushRecorded();
-        } finally {
-            for (Process p : List.of(direct, batched)) {
+            record(W_PUBSUB, CORE_ACKED, true, once(W_PUBSUB + " [core] " + r,
+                    pubSub(base("", StanBench.Mode.CORE, "core.e." + r), n)));
+        }
+
+        @Override
+        public void replay(int r) throws Exception {
+            record(W_REPLAY, CORE_ACKED, true, once(W_REPLAY + " [core] " + r,
+                    pubSub(base("", StanBench.Mode.CORE, "core.r." + r), backlog)));
+        }
+
+        @Override
+        public void close() throws Exception {
+            for (Process p : new Process[]{direct, batched}) {
+                if (p == null) {
+                    continue;
+                }
                 p.getOutputStream().close();
                 if (!p.waitFor(5, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
+                }
+            }
+        }
+    }
+
+    /** Opens every selected contender, runs the interleaved rounds, then the replays and the extras. */
+    private void interleaved(List<Contender> contenders) throws Exception {
+        List<Contender> opened = new ArrayList<>();
+        try {
+            for (Contender c : contenders) {
+                opened.add(c);
+                c.open();
+            }
+            log("== rounds (each round runs every system in turn)");
+            for (int r = 1; r <= runs; r++) {
+                for (Contender c : opened) {
+                    c.round(r);
+                }
+            }
+            flushRecorded();
+            log("== backlog replay");
+            for (Contender c : opened) {
+                c.storeBacklog();
+            }
+            for (int r = 1; r <= runs; r++) {
+                for (Contender c : opened) {
+                    c.replay(r);
+                }
+            }
+            flushRecorded();
+            log("== other clients and APIs");
+            for (Contender c : opened) {
+                c.extras();
+            }
+        } finally {
+            for (Contender c : opened) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    log("closing a contender failed: " + e);
                 }
             }
         }
