@@ -5,6 +5,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -74,7 +75,7 @@ public final class EngineOutput implements Transport, AutoCloseable {
             return; // jnats is reconnecting: try again later
         }
         try {
-            DirectPublisher next = DirectPublisher.connect(url, config.natsUser, config.natsPassword,
+            DirectPublisher next = DirectPublisher.connect(withConfiguredUserInfo(url), config.natsUser, config.natsPassword,
                     config.natsToken, "_NSS-" + config.clusterId + "-send", CONNECT_TIMEOUT);
             if (closed) {
                 next.close();
@@ -91,6 +92,34 @@ public final class EngineOutput implements Transport, AutoCloseable {
                 LOG.debug("publishing connection to {}: {}", url, e.getMessage());
             }
         }
+    }
+
+    /**
+     * {@code url} (where jnats is connected) with the user info of the configured URL of the same host and port, as
+     * jnats may report it without: {@code -ns nats://user:pass@host:4222} must work for both connections.
+     */
+    private String withConfiguredUserInfo(String url) {
+        try {
+            URI connected = URI.create(url);
+            if (connected.getRawUserInfo() != null) {
+                return url;
+            }
+            for (String configured : config.natsUrls) {
+                URI c = URI.create(configured.contains("://") ? configured : "nats://" + configured);
+                if (c.getRawUserInfo() != null && c.getHost() != null && c.getHost().equalsIgnoreCase(connected.getHost())
+                        && port(c) == port(connected)) {
+                    return connected.getScheme() + "://" + c.getRawUserInfo() + "@" + connected.getHost() + ":"
+                            + port(connected);
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            // use it as it is
+        }
+        return url;
+    }
+
+    private static int port(URI u) {
+        return u.getPort() < 0 ? 4222 : u.getPort();
     }
 
     @Override

@@ -90,6 +90,8 @@ public final class BenchMatrix {
     int mif = 65_536;
     List<String> only = List.of("FILE", "FILE_SYNC", "MEMORY", "JS", "ECHO", "RESTART");
     List<String> serverJvm = List.of();
+    /** The arguments, for the report. */
+    String commandLine = "";
     /** Start servers from target/stanchion.jar with an AppCDS archive made by a training start, as bin/run does. */
     boolean cds = true;
     /** Class path of the server JVMs: the jar when there is one, else this JVM's class path. */
@@ -136,6 +138,7 @@ public final class BenchMatrix {
     }
 
     void parse(String[] args) {
+        commandLine = String.join(" ", args);
         for (int i = 0; i < args.length; i++) {
             String a = args[i].startsWith("--") ? args[i].substring(1) : args[i];
             switch (a) {
@@ -840,8 +843,8 @@ public final class BenchMatrix {
         StringBuilder b = new StringBuilder();
         String loadEnd = loadAverage();
         b.append("## Results").append(quick ? " — quick run" : "").append("\n\n");
-        b.append("Run ").append(started.format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z"))).append(", `bin/bench ")
-                .append(quick ? "-quick" : "").append("`: n=").append(count(n)).append(" per async / pub+sub run, ")
+        b.append("Run ").append(started.format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z"))).append(", `")
+                .append(("bin/bench " + commandLine).trim()).append("`: n=").append(count(n)).append(" per async / pub+sub run, ")
                 .append(count(nSync)).append(" per sync run, backlog ").append(count(backlog)).append(", ")
                 .append(msgSize).append("-byte messages, publish window ").append(mpa).append(", MaxInFlight ")
                 .append(mif).append(", median of ").append(runs).append(" run(s). Load average at start ")
@@ -849,8 +852,8 @@ public final class BenchMatrix {
         if (busy(loadStart) || busy(loadEnd)) {
             b.append("**Noisy run:** the machine was busy (load average ").append(loadStart).append(" at start, ")
                     .append(loadEnd).append(" at end, on ").append(Runtime.getRuntime().availableProcessors())
-                    .append(" CPUs), so rates vary a lot between runs and ratios of workloads run minutes apart are "
-                            + "rough").append(quick ? "; and this is a `-quick` dev run with small sizes" : "")
+                    .append(" CPUs; the benchmark's own processes count), so rates vary between runs; as the runs of "
+                            + "all systems are interleaved, the ratios hold better than the rates").append(quick ? "; and this is a `-quick` dev run with small sizes" : "")
                     .append(".\n\n");
         }
         b.append("Machine: ").append(machine()).append(". Servers started ").append(launchMode).append(".");

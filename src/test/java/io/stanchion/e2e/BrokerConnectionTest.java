@@ -19,10 +19,48 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The NATS broker restarts under a running server: both of the server's connections (jnats for requests, the
- * direct publishing connection for PubAcks and deliveries) come back, and publish and delivery go on.
+ * The server's two NATS connections (jnats for subscriptions and requests, the direct publishing connection for
+ * PubAcks and deliveries) against brokers that restart or want credentials.
  */
-class NatsRestartTest {
+class BrokerConnectionTest {
+
+    @Test
+    void credentialsInTheUrlOrInFlagsServeBothConnections() throws Exception {
+        int port = NatsServerProcess.freePort();
+        int monitorPort = NatsServerProcess.freePort();
+        try (NatsServerProcess broker = NatsServerProcess.startOn(port, "-m", Integer.toString(monitorPort),
+                "--user", "stan", "--pass", "s3cr+t")) {
+            String plain = "nats://127.0.0.1:" + port;
+            for (int variant = 0; variant < 2; variant++) {
+                String clusterId = "auth-" + variant + "-" + ProcessHandle.current().pid();
+                ServerConfig.Builder b = ServerConfig.builder().clusterId(clusterId);
+                if (variant == 0) {
+                    b.natsUrl("nats://stan:s3cr%2Bt@127.0.0.1:" + port);
+                } else {
+                    b.natsUrl(plain).natsUser("stan").natsPassword("s3cr+t");
+                }
+                try (StanchionServer server = StanchionServer.start(b.build())) {
+                    await().atMost(Duration.ofSeconds(10)).until(() -> connectionNames(monitorPort)
+                            .contains("_NSS-" + clusterId + "-send"));
+                    io.nats.client.Connection nc = io.nats.client.Nats.connect(new io.nats.client.Options.Builder()
+                            .server(plain).userInfo("stan", "s3cr+t").build());
+                    StreamingConnection sc = new io.nats.streaming.StreamingConnectionFactory(
+                            new io.nats.streaming.Options.Builder().natsConn(nc).clusterId(clusterId)
+                                    .clientId("authed").connectWait(Duration.ofSeconds(5)).build()).createConnection();
+                    try {
+                        CopyOnWriteArrayList<Message> got = new CopyOnWriteArrayList<>();
+                        sc.subscribe("secured", got::add, new SubscriptionOptions.Builder().deliverAllAvailable()
+                                .build());
+                        sc.publish("secured", "x".getBytes(StandardCharsets.UTF_8));
+                        await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 1);
+                    } finally {
+                        sc.close();
+                        nc.close();
+                    }
+                }
+            }
+        }
+    }
 
     @Test
     void publishingAndDeliveryResumeAfterTheBrokerRestarts() throws Exception {
