@@ -46,6 +46,8 @@ final class DirectPublisher implements AutoCloseable {
     private byte[] buf = new byte[64 * 1024];
     private int pos;
     private volatile boolean broken;
+    /** {@link System#nanoTime()} when the write in progress started, or 0. */
+    private volatile long writeStartedNanos;
 
     private DirectPublisher(Socket socket, InputStream in, long maxPayload) throws IOException {
         this.socket = socket;
@@ -194,10 +196,13 @@ final class DirectPublisher implements AutoCloseable {
         }
         try {
             synchronized (writeLock) {
+                writeStartedNanos = System.nanoTime() | 1; // never 0 while writing
                 out.write(buf, 0, n);
             }
         } catch (IOException e) {
             fail("write failed: " + e.getMessage());
+        } finally {
+            writeStartedNanos = 0;
         }
         if (buf.length > 4 * FLUSH_AT) {
             buf = new byte[64 * 1024]; // a batch with a huge message: do not keep its buffer
@@ -206,6 +211,17 @@ final class DirectPublisher implements AutoCloseable {
 
     boolean isBroken() {
         return broken;
+    }
+
+    /**
+     * Closes the connection when a write has been blocked for longer than {@code limitNanos} (a broker that stopped
+     * reading): the blocked engine thread gets an exception and goes on through jnats. Called from another thread.
+     */
+    void closeIfStalled(long limitNanos) {
+        long started = writeStartedNanos;
+        if (started != 0 && System.nanoTime() - started > limitNanos) {
+            fail("a write was blocked for more than " + limitNanos / 1_000_000_000L + " s");
+        }
     }
 
     @Override

@@ -16,7 +16,10 @@ import java.util.function.Consumer;
  * The engine thread's {@link Transport}: publishes go through a {@link DirectPublisher} (its own NATS connection,
  * one socket write per batch at {@link #flush()}), falling back to the jnats connection while that one is not
  * connected; requests (heartbeats, probes) always go through jnats. A background thread (re)connects the direct
- * connection, to the server jnats is connected to, every second while it is down.
+ * connection, to the server jnats is connected to, every second while it is down, and closes it when a write has
+ * been blocked for 5 s (a broker that stopped reading), so the engine thread is never held longer than that. What a
+ * broken connection had not written yet is lost: PubAcks the clients then time out on (and republish), deliveries
+ * redelivered after their AckWait — at-least-once holds.
  *
  * <p>The direct connection is not used with TLS or NKey/JWT credentials (jnats carries everything then), nor with
  * {@code -Dstanchion.directPublish=false}.
@@ -26,6 +29,8 @@ import java.util.function.Consumer;
 public final class EngineOutput implements Transport, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EngineOutput.class);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    /** A write blocked this long closes the direct connection (the engine then goes on through jnats). */
+    private static final long STALLED_WRITE_NANOS = Duration.ofSeconds(5).toNanos();
 
     private final JnatsTransport jnats;
     private final ServerConfig config;
@@ -68,6 +73,7 @@ public final class EngineOutput implements Transport, AutoCloseable {
         }
         DirectPublisher d = direct;
         if (d != null && !d.isBroken()) {
+            d.closeIfStalled(STALLED_WRITE_NANOS);
             return;
         }
         String url = jnats.connectedUrl();

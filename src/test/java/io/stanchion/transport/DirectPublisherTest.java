@@ -75,6 +75,51 @@ class DirectPublisherTest {
     }
 
     @Test
+    void aWriteBlockedByABrokerThatStoppedReadingIsCutOff() throws Exception {
+        try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Socket> accepted = CompletableFuture.supplyAsync(() -> {
+                try {
+                    Socket s = ss.accept();
+                    s.getOutputStream().write("INFO {}\r\n".getBytes(StandardCharsets.US_ASCII));
+                    BufferedReader r = new BufferedReader(new InputStreamReader(s.getInputStream(),
+                            StandardCharsets.UTF_8));
+                    r.readLine();
+                    r.readLine();
+                    s.getOutputStream().write("PONG\r\n".getBytes(StandardCharsets.US_ASCII));
+                    return s; // and never reads again
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            try (DirectPublisher p = DirectPublisher.connect("nats://127.0.0.1:" + ss.getLocalPort(), null, null,
+                    null, "n", T)) {
+                accepted.get(5, TimeUnit.SECONDS);
+                byte[] payload = new byte[1000];
+                CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                    for (int i = 0; i < 200_000 && !p.isBroken(); i++) { // 200 MB: far more than socket buffers
+                        p.publish("_INBOX.x", payload);
+                    }
+                    p.flush();
+                });
+                await().atMost(T).pollDelay(Duration.ofMillis(300)).until(() -> {
+                    p.closeIfStalled(Duration.ofMillis(200).toNanos());
+                    return p.isBroken();
+                });
+                writer.get(5, TimeUnit.SECONDS); // the blocked write was released
+                assertThat(p.publish("_INBOX.x", payload)).isFalse();
+            } finally {
+                accepted.thenAccept(s -> {
+                    try {
+                        s.close();
+                    } catch (IOException ignored) {
+                        // test over
+                    }
+                });
+            }
+        }
+    }
+
+    @Test
     void aServerThatWantsTlsOrRefusesTheConnectIsAnError() throws Exception {
         assertThatThrownBy(() -> connectTo("INFO {\"tls_required\":true}\r\n", null))
                 .isInstanceOf(IOException.class).hasMessageContaining("requires TLS");
