@@ -36,6 +36,10 @@ public final class EngineOutput implements Transport, AutoCloseable {
     private final ServerConfig config;
     private final ScheduledExecutorService connector;
     private volatile DirectPublisher direct;
+    /** Connection attempts happen every this many connector ticks (1 s): doubled after each failure. */
+    private int attemptEveryTicks = 1;
+    private int ticksSinceAttempt;
+    private static final int MAX_ATTEMPT_INTERVAL_TICKS = 60;
     private volatile boolean closed;
 
     private EngineOutput(JnatsTransport jnats, ServerConfig config, boolean enabled) {
@@ -80,18 +84,26 @@ public final class EngineOutput implements Transport, AutoCloseable {
         if (url == null) {
             return; // jnats is reconnecting: try again later
         }
+        if (++ticksSinceAttempt < attemptEveryTicks) {
+            return;
+        }
+        ticksSinceAttempt = 0;
         try {
-            DirectPublisher next = DirectPublisher.connect(withConfiguredUserInfo(url), config.natsUser, config.natsPassword,
-                    config.natsToken, "_NSS-" + config.clusterId + "-send", CONNECT_TIMEOUT);
+            DirectPublisher next = DirectPublisher.connect(withConfiguredUserInfo(url), config.natsUser,
+                    config.natsPassword, config.natsToken, "_NSS-" + config.clusterId + "-send", CONNECT_TIMEOUT);
             if (closed) {
                 next.close();
                 return;
             }
             direct = next;
+            attemptEveryTicks = 1;
             if (!first) {
                 LOG.info("NATS publishing connection to {} restored", url);
             }
         } catch (IOException e) {
+            // A broker that keeps refusing (e.g. credentials only jnats has) is asked less and less often: up to
+            // once a minute, so that its log does not fill with refused connections.
+            attemptEveryTicks = Math.min(MAX_ATTEMPT_INTERVAL_TICKS, attemptEveryTicks * 2);
             if (first) {
                 LOG.info("No direct publishing connection ({}); publishing through the main connection", e.getMessage());
             } else {
