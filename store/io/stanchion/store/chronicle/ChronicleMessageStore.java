@@ -18,8 +18,6 @@ import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -169,7 +167,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   {@link StoreException}; the partial excerpt is rolled back and the sequence is not used.</li>
  *   <li>A channel that fails the recovery checks makes the whole open fail with a {@link StoreException} naming its
  *   directory: better than serving a channel with holes.</li>
- *   <li>{@code <root>/.lock} is locked with {@link FileLock} for the life of the store: a second store (another
+ *   <li>{@code <root>/.lock} is locked ({@link DirectoryLock}) for the life of the store: a second store (another
  *   process, or this one) on the same directory fails to open.</li>
  * </ul>
  *
@@ -258,8 +256,7 @@ public final class ChronicleMessageStore implements MessageStore {
 
     private final Path root;
     private final Options options;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
+    private final DirectoryLock lock;
     private final ConcurrentHashMap<String, ChronicleChannelLog> channels = new ConcurrentHashMap<>();
     private final AtomicLong trashCounter = new AtomicLong();
     private volatile boolean closed;
@@ -278,29 +275,9 @@ public final class ChronicleMessageStore implements MessageStore {
     public ChronicleMessageStore(Path root, Options options) {
         this.options = Objects.requireNonNull(options, "options");
         this.root = prepareRoot(Objects.requireNonNull(root, "root"));
-        FileChannel ch;
-        FileLock l;
         Path lockFile = this.root.resolve(LOCK_FILE);
-        try {
-            ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        } catch (IOException e) {
-            throw new StoreException("cannot open lock file " + lockFile + ": " + oneLine(e), e);
-        }
-        try {
-            l = ch.tryLock();
-        } catch (IOException e) {
-            closeQuietly(ch);
-            throw new StoreException("cannot lock " + lockFile + ": " + oneLine(e), e);
-        } catch (OverlappingFileLockException e) {
-            l = null; // held by another store in this JVM
-        }
-        if (l == null) {
-            closeQuietly(ch);
-            throw new StoreException("store directory " + this.root + " is in use by another store (lock "
-                    + lockFile + " is held)");
-        }
-        this.lockChannel = ch;
-        this.lock = l;
+        this.lock = DirectoryLock.acquire(lockFile, "store directory " + this.root
+                + " is in use by another store (lock " + lockFile + " is held)");
         try {
             removeLeftoverTrash();
             recoverChannels();
@@ -318,7 +295,7 @@ public final class ChronicleMessageStore implements MessageStore {
         try {
             Files.createDirectories(abs);
         } catch (IOException | SecurityException e) {
-            throw new StoreException("cannot create store directory " + abs + ": " + oneLine(e));
+            throw new StoreException("cannot create store directory " + abs + ": " + FileOps.oneLine(e));
         }
         if (!Files.isWritable(abs)) {
             throw new StoreException("store directory " + abs + " is not writable");
@@ -333,7 +310,7 @@ public final class ChronicleMessageStore implements MessageStore {
                 dirs.add(p);
             }
         } catch (IOException e) {
-            throw new StoreException("cannot list store directory " + root + ": " + oneLine(e), e);
+            throw new StoreException("cannot list store directory " + root + ": " + FileOps.oneLine(e), e);
         }
         dirs.sort(null);
         for (Path dir : dirs) {
@@ -393,7 +370,7 @@ public final class ChronicleMessageStore implements MessageStore {
             }
             queue = builder.build();
         } catch (RuntimeException e) {
-            throw new StoreException("channel " + channel + ": cannot open queue in " + dir + ": " + oneLine(e), e);
+            throw new StoreException("channel " + channel + ": cannot open queue in " + dir + ": " + FileOps.oneLine(e), e);
         }
         return new ChronicleChannelLog(channel, dir, queue, clock, created); // closes the queue if it throws
     }
@@ -425,7 +402,7 @@ public final class ChronicleMessageStore implements MessageStore {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new StoreException("channel " + name + ": cannot create directory " + dir + ": " + oneLine(e), e);
+            throw new StoreException("channel " + name + ": cannot create directory " + dir + ": " + FileOps.oneLine(e), e);
         }
         return openLog(name, dir, created);
     }
@@ -474,7 +451,7 @@ public final class ChronicleMessageStore implements MessageStore {
         } catch (IOException e) {
             if (!renamed) {
                 StoreException se = new StoreException("channel " + name + ": cannot delete " + dir + ": "
-                        + oneLine(e), e);
+                        + FileOps.oneLine(e), e);
                 if (failure == null) {
                     failure = se;
                 } else {
@@ -520,14 +497,9 @@ public final class ChronicleMessageStore implements MessageStore {
             }
         }
         channels.clear();
-        try {
-            if (lock != null) {
-                lock.release();
-            }
-        } catch (IOException ignored) {
-            // closing the channel releases it anyway
+        if (lock != null) {
+            lock.release();
         }
-        closeQuietly(lockChannel);
         if (failure != null) {
             throw failure;
         }
@@ -600,29 +572,5 @@ public final class ChronicleMessageStore implements MessageStore {
     }
 
     /** The reason in words, as an operator reads it (no exception class names). */
-    private static String oneLine(Throwable e) {
-        String s;
-        if (e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null) {
-            s = fse.getReason().toLowerCase(java.util.Locale.ROOT);
-        } else if (e instanceof java.nio.file.AccessDeniedException) {
-            s = "permission denied";
-        } else if (e instanceof java.nio.file.FileAlreadyExistsException) {
-            s = "a file of that name exists";
-        } else if (e instanceof java.nio.file.NoSuchFileException) {
-            s = "no such file or directory";
-        } else {
-            s = e.getMessage() == null ? "I/O error" : e.getMessage();
-        }
-        return s.replace('\n', ' ').replace('\r', ' ');
-    }
 
-    private static void closeQuietly(AutoCloseable c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (Exception ignored) {
-                // best effort
-            }
-        }
-    }
 }

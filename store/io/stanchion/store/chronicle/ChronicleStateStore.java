@@ -23,8 +23,6 @@ import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -117,8 +115,8 @@ import java.util.zip.CRC32C;
  * thread) once the records appended since the last compaction exceed
  * max({@link Options#compactionMinRecords}, {@link Options#compactionLiveFactor} &times; live records), live
  * records being what a snapshot of the current state would hold. The store keeps the live state in memory for
- * that (primitive hash sets of the pending sequences), so a compaction writes the snapshot without reading the
- * journal. If a running compaction fails, the new generation is deleted and the store goes on with the old one
+ * that (bitmap windows of the pending sequences, {@link SequenceSet}), so a compaction writes the snapshot without
+ * reading the journal. If a running compaction fails, the new generation is deleted and the store goes on with the old one
  * (Chronicle's logger gets a warning; it is retried after as many records again).
  *
  * <h2>Torn writes and corruption</h2>
@@ -251,8 +249,7 @@ public final class ChronicleStateStore implements StateStore {
 
     private final Path stateDir;
     private final Options options;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
+    private final DirectoryLock lock;
     private final Encoder encoder = new Encoder();
     /** SENT and ACKED events not written yet (written by flush, before any other record, or when full). */
     private final RunBuffer buffered = new RunBuffer();
@@ -288,22 +285,8 @@ public final class ChronicleStateStore implements StateStore {
     public ChronicleStateStore(Path stateDir, Options options) {
         this.options = Objects.requireNonNull(options, "options");
         this.stateDir = prepareDirectory(Objects.requireNonNull(stateDir, "stateDir"));
-        FileChannel ch = null;
-        FileLock l;
-        try {
-            ch = FileChannel.open(this.stateDir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE);
-            l = ch.tryLock();
-        } catch (IOException | OverlappingFileLockException e) {
-            l = null;
-        }
-        if (l == null) {
-            closeQuietly(ch);
-            throw new StoreException("state directory " + this.stateDir + " is in use by another store (lock "
-                    + this.stateDir.resolve(LOCK_FILE) + ")");
-        }
-        this.lockChannel = ch;
-        this.lock = l;
+        this.lock = DirectoryLock.acquire(this.stateDir.resolve(LOCK_FILE), "state directory " + this.stateDir
+                + " is in use by another store (lock " + this.stateDir.resolve(LOCK_FILE) + ")");
         try {
             recover();
         } catch (RuntimeException e) {
@@ -703,14 +686,9 @@ public final class ChronicleStateStore implements StateStore {
                 }
             }
         }
-        try {
-            if (lock != null) {
-                lock.release();
-            }
-        } catch (IOException ignored) {
-            // closing the channel releases it anyway
+        if (lock != null) {
+            lock.release();
         }
-        closeQuietly(lockChannel);
         if (failure != null) {
             throw failure;
         }
@@ -1128,7 +1106,7 @@ public final class ChronicleStateStore implements StateStore {
         }
 
         void close() {
-            ChronicleStateStore.closeQuietly(syncChannel);
+            FileOps.closeQuietly(syncChannel);
             syncChannel = null;
             RuntimeException failure = null;
             for (AutoCloseable c : new AutoCloseable[]{appender, queue}) {
@@ -1169,15 +1147,6 @@ public final class ChronicleStateStore implements StateStore {
         }
     }
 
-    private static void closeQuietly(AutoCloseable c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (Exception ignored) {
-                // best effort
-            }
-        }
-    }
 
     // ------------------------------------------------------------------------------------------------------------
     // Live state (the same rules at replay and while running)

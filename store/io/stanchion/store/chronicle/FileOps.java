@@ -9,7 +9,10 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 
-/** File-system steps shared by the Chronicle stores: fsync of files and directories, recursive delete. */
+/**
+ * File-system steps shared by the Chronicle stores: fsync of files and directories, recursive delete, quiet close,
+ * one-line I/O error descriptions.
+ */
 final class FileOps {
     private FileOps() {
     }
@@ -49,5 +52,33 @@ final class FileOps {
                 return FileVisitResult.CONTINUE;
             }
         });
+    }
+
+    /** A one-line, human description of an I/O failure (the reason, without a stack or newlines). */
+    static String oneLine(Throwable e) {
+        String s;
+        if (e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null) {
+            s = fse.getReason().toLowerCase(java.util.Locale.ROOT);
+        } else if (e instanceof java.nio.file.AccessDeniedException) {
+            s = "permission denied";
+        } else if (e instanceof java.nio.file.FileAlreadyExistsException) {
+            s = "a file of that name exists";
+        } else if (e instanceof java.nio.file.NoSuchFileException) {
+            s = "no such file or directory";
+        } else {
+            s = e.getMessage() == null ? "I/O error" : e.getMessage();
+        }
+        return s.replace('\n', ' ').replace('\r', ' ');
+    }
+
+    /** Closes {@code c} if not null, ignoring failures (best effort, on paths that are failing or ending). */
+    static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // best effort
+            }
+        }
     }
 }

@@ -154,6 +154,22 @@ final class LongObjectHashMap<V> {
         }
     }
 
+    /** The keys in ascending order (a new array). */
+    long[] sortedKeys() {
+        long[] out = new long[size];
+        int n = 0;
+        if (zeroValue != null) {
+            out[n++] = 0;
+        }
+        for (long k : keys) {
+            if (k != 0) {
+                out[n++] = k;
+            }
+        }
+        java.util.Arrays.sort(out);
+        return out;
+    }
+
     /** The values, in no particular order (a new list). */
     @SuppressWarnings("unchecked")
     List<V> values() {

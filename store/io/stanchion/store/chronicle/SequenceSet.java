@@ -6,7 +6,7 @@ package io.stanchion.store.chronicle;
  * to the highest member (a ring of {@code long}s: adding at the top and trimming at the bottom move no data), which
  * touches memory sequentially and costs a bit per sequence of the span. When the span grows much larger than the
  * set (a message that is never acked while thousands of later ones come and go), it would waste memory: the set
- * then switches to a {@link LongHashSet} until it is empty again. Nothing is allocated except when the ring grows
+ * then switches to a {@link LongObjectHashMap} (keys only) until it is empty again. Nothing is allocated except when the ring grows
  * or shrinks. Not thread-safe.
  */
 final class SequenceSet {
@@ -24,7 +24,7 @@ final class SequenceSet {
     private int used;
     private int size;
     /** Non-null while the set is sparse; then it holds every member and the ring is unused. */
-    private LongHashSet sparse;
+    private LongObjectHashMap<Boolean> sparse;
 
     int size() {
         return size;
@@ -40,7 +40,7 @@ final class SequenceSet {
             return addDense(seq);
         }
         toSparse();
-        if (sparse.add(seq)) {
+        if (sparse.put(seq, Boolean.TRUE) == null) {
             size++;
             return true;
         }
@@ -50,7 +50,7 @@ final class SequenceSet {
     /** @return true when the sequence was there */
     boolean remove(long seq) {
         if (sparse != null) {
-            if (!sparse.remove(seq)) {
+            if (sparse.remove(seq) == null) {
                 return false;
             }
             if (--size == 0) {
@@ -82,7 +82,7 @@ final class SequenceSet {
 
     boolean contains(long seq) {
         if (sparse != null) {
-            return sparse.contains(seq);
+            return sparse.get(seq) != null;
         }
         if (seq < 0 || used == 0) {
             return false;
@@ -97,7 +97,7 @@ final class SequenceSet {
     /** The members in ascending order (a new array). */
     long[] toSortedArray() {
         if (sparse != null) {
-            return sparse.toSortedArray();
+            return sparse.sortedKeys();
         }
         long[] out = new long[size];
         int n = 0;
@@ -199,9 +199,9 @@ final class SequenceSet {
         if (sparse != null) {
             return;
         }
-        LongHashSet s = new LongHashSet();
+        LongObjectHashMap<Boolean> s = new LongObjectHashMap<>();
         for (long seq : toSortedArray()) {
-            s.add(seq);
+            s.put(seq, Boolean.TRUE);
         }
         sparse = s;
         words = new long[MIN_WORDS];
