@@ -189,14 +189,10 @@ public final class Metrics {
         Values v = new Values();
         Tags tags = Tags.of("channel", name);
         List<Meter> meters = new ArrayList<>();
-        meters.add(Gauge.builder("stanchion.channel.msgs", v, x -> x.a).tags(tags)
-                .description("Messages stored in the channel").register(registry));
-        meters.add(Gauge.builder("stanchion.channel.bytes", v, x -> x.b).tags(tags)
-                .description("Bytes stored in the channel").register(registry));
-        meters.add(Gauge.builder("stanchion.channel.first.seq", v, x -> x.c).tags(tags)
-                .description("First stored sequence").register(registry));
-        meters.add(Gauge.builder("stanchion.channel.last.seq", v, x -> x.d).tags(tags)
-                .description("Last sequence").register(registry));
+        meters.add(gauge("stanchion.channel.msgs", v, x -> x.a, tags, "Messages stored in the channel"));
+        meters.add(gauge("stanchion.channel.bytes", v, x -> x.b, tags, "Bytes stored in the channel"));
+        meters.add(gauge("stanchion.channel.first.seq", v, x -> x.c, tags, "First stored sequence"));
+        meters.add(gauge("stanchion.channel.last.seq", v, x -> x.d, tags, "Last sequence"));
         meters.add(FunctionCounter.builder("stanchion.channel.published", v, x -> x.d).tags(tags)
                 .description("Messages ever published to the channel (its last sequence); rate() is the publish rate")
                 .register(registry));
@@ -209,20 +205,21 @@ public final class Metrics {
         Tags tags = Tags.of("channel", s.channel(), "client_id", s.clientId() == null ? "" : s.clientId(),
                 "durable_name", s.durableName(), "queue_name", s.queueName(), "subscription", Long.toString(s.id()));
         List<Meter> meters = new ArrayList<>();
-        meters.add(Gauge.builder("stanchion.subscription.pending", v, x -> x.a).tags(tags)
-                .description("Messages delivered and not yet acknowledged").register(registry));
-        meters.add(Gauge.builder("stanchion.subscription.last.sent", v, x -> x.b).tags(tags)
-                .description("Last sequence sent").register(registry));
-        meters.add(Gauge.builder("stanchion.subscription.stalled", v, x -> x.c).tags(tags)
-                .description("1 when pending reached MaxInFlight").register(registry));
-        meters.add(Gauge.builder("stanchion.subscription.offline", v, x -> x.d).tags(tags)
-                .description("1 for an offline durable").register(registry));
+        meters.add(gauge("stanchion.subscription.pending", v, x -> x.a, tags,
+                "Messages delivered and not yet acknowledged"));
+        meters.add(gauge("stanchion.subscription.last.sent", v, x -> x.b, tags, "Last sequence sent"));
+        meters.add(gauge("stanchion.subscription.stalled", v, x -> x.c, tags, "1 when pending reached MaxInFlight"));
+        meters.add(gauge("stanchion.subscription.offline", v, x -> x.d, tags, "1 for an offline durable"));
         meters.add(FunctionCounter.builder("stanchion.subscription.redeliveries", v, x -> x.e).tags(tags)
                 .description("Redeliveries to this subscription").register(registry));
-        meters.add(Gauge.builder("stanchion.subscription.lag", v, x -> x.f).tags(tags)
-                .description("Channel last sequence minus last sent").register(registry));
+        meters.add(gauge("stanchion.subscription.lag", v, x -> x.f, tags, "Channel last sequence minus last sent"));
         subMeters.put(s.id(), meters);
         return v;
+    }
+
+    private Meter gauge(String name, Values v, java.util.function.ToDoubleFunction<Values> value, Tags tags,
+                        String description) {
+        return Gauge.builder(name, v, value).tags(tags).description(description).register(registry);
     }
 
     private <K> void removeStale(Map<K, Values> values, Map<K, List<Meter>> meters, Set<K> seen) {

@@ -105,7 +105,8 @@ public final class EngineOutput implements Transport, AutoCloseable {
             // once a minute, so that its log does not fill with refused connections.
             attemptEveryTicks = Math.min(MAX_ATTEMPT_INTERVAL_TICKS, attemptEveryTicks * 2);
             if (first) {
-                LOG.info("No direct publishing connection ({}); publishing through the main connection", e.getMessage());
+                LOG.info("No direct publishing connection ({}); publishing through the main connection",
+                        e.getMessage());
             } else {
                 LOG.debug("publishing connection to {}: {}", url, e.getMessage());
             }
@@ -124,7 +125,8 @@ public final class EngineOutput implements Transport, AutoCloseable {
             }
             for (String configured : config.natsUrls) {
                 URI c = URI.create(configured.contains("://") ? configured : "nats://" + configured);
-                if (c.getRawUserInfo() != null && c.getHost() != null && c.getHost().equalsIgnoreCase(connected.getHost())
+                if (c.getRawUserInfo() != null && c.getHost() != null
+                        && c.getHost().equalsIgnoreCase(connected.getHost())
                         && port(c) == port(connected)) {
                     return connected.getScheme() + "://" + c.getRawUserInfo() + "@" + connected.getHost() + ":"
                             + port(connected);

@@ -370,7 +370,8 @@ public final class ChronicleMessageStore implements MessageStore {
             }
             queue = builder.build();
         } catch (RuntimeException e) {
-            throw new StoreException("channel " + channel + ": cannot open queue in " + dir + ": " + FileOps.oneLine(e), e);
+            throw new StoreException("channel " + channel + ": cannot open queue in " + dir + ": "
+                    + FileOps.oneLine(e), e);
         }
         return new ChronicleChannelLog(channel, dir, queue, clock, created); // closes the queue if it throws
     }
@@ -402,7 +403,8 @@ public final class ChronicleMessageStore implements MessageStore {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new StoreException("channel " + name + ": cannot create directory " + dir + ": " + FileOps.oneLine(e), e);
+            throw new StoreException("channel " + name + ": cannot create directory " + dir + ": "
+                    + FileOps.oneLine(e), e);
         }
         return openLog(name, dir, created);
     }

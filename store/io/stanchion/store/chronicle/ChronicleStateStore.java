@@ -76,7 +76,8 @@ import java.util.zip.CRC32C;
  *    6  SENT           subscriptionId:i64 sequence:i64
  *    7  ACKED          subscriptionId:i64 sequence:i64
  *    8  SNAPSHOT_END   formatVersion:i32 (= 1) maxSubscriptionId:i64
- *    9  SENT_RANGES    subscriptionId:i64 n:i32 then n times (first:i64 count:i32), 1 &lt;= n &lt;= 4096, count &gt;= 1:
+ *    9  SENT_RANGES    subscriptionId:i64 n:i32 then n times (first:i64 count:i32),
+ *                      1 &lt;= n &lt;= 4096, count &gt;= 1:
  *                      a SENT of every sequence first .. first+count-1 of every range, in order
  *   10  ACKED_RANGES   the same for ACKED
  *
@@ -116,8 +117,8 @@ import java.util.zip.CRC32C;
  * max({@link Options#compactionMinRecords}, {@link Options#compactionLiveFactor} &times; live records), live
  * records being what a snapshot of the current state would hold. The store keeps the live state in memory for
  * that (bitmap windows of the pending sequences, {@link SequenceSet}), so a compaction writes the snapshot without
- * reading the journal. If a running compaction fails, the new generation is deleted and the store goes on with the old one
- * (Chronicle's logger gets a warning; it is retried after as many records again).
+ * reading the journal. If a running compaction fails, the new generation is deleted and the store goes on with the
+ * old one (Chronicle's logger gets a warning; it is retried after as many records again).
  *
  * <h2>Torn writes and corruption</h2>
  * <ul>

@@ -6,8 +6,8 @@ package io.stanchion.store.chronicle;
  * to the highest member (a ring of {@code long}s: adding at the top and trimming at the bottom move no data), which
  * touches memory sequentially and costs a bit per sequence of the span. When the span grows much larger than the
  * set (a message that is never acked while thousands of later ones come and go), it would waste memory: the set
- * then switches to a {@link LongObjectHashMap} (keys only) until it is empty again. Nothing is allocated except when the ring grows
- * or shrinks. Not thread-safe.
+ * then switches to a {@link LongObjectHashMap} (keys only) until it is empty again. Nothing is allocated except when
+ * the ring grows or shrinks. Not thread-safe.
  */
 final class SequenceSet {
     private static final int MIN_WORDS = 4;
