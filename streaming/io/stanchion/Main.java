@@ -24,9 +24,22 @@ public final class Main {
             return;
         }
         Logging.configure(config);
+        // Any thread of the process (jnats', Netty's, ours) dying of an uncaught exception stops the server loudly:
+        // during startup by exiting, afterwards through the server's fail-stop.
+        StanchionServer[] running = new StanchionServer[1];
+        Thread.setDefaultUncaughtExceptionHandler((t, e) -> {
+            StanchionServer s = running[0];
+            if (s != null) {
+                s.failStop().uncaughtHandler().uncaughtException(t, e);
+            } else {
+                org.slf4j.LoggerFactory.getLogger("io.stanchion.STREAM")
+                        .error("Fatal: uncaught exception on thread {} during startup", t.getName(), e);
+                Runtime.getRuntime().halt(1);
+            }
+        });
         StanchionServer server;
         try {
-            server = StanchionServer.start(config);
+            server = StanchionServer.start(config, () -> System.exit(1));
         } catch (StanchionServer.StartupException e) {
             org.slf4j.LoggerFactory.getLogger("io.stanchion.STREAM").error("Failed to start: {}", e.getMessage());
             System.exit(1);
@@ -38,6 +51,7 @@ public final class Main {
             System.exit(1);
             return;
         }
+        running[0] = server;
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "stanchion-shutdown"));
     }
 }

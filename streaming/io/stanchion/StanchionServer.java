@@ -2,6 +2,7 @@ package io.stanchion;
 
 import io.stanchion.config.ServerConfig;
 import io.stanchion.engine.Engine;
+import io.stanchion.engine.FailStop;
 import io.stanchion.engine.Inbound;
 import io.stanchion.engine.Subjects;
 import io.stanchion.monitor.Metrics;
@@ -27,6 +28,12 @@ import java.util.concurrent.Executors;
 /**
  * Server lifecycle: open the store (recovering it), connect to NATS, make sure no other server serves the cluster
  * ID, start the engine, subscribe to the STAN subjects, then announce readiness. {@link #close()} undoes it all.
+ *
+ * <p>Fail-stop: when the engine's {@link FailStop} trips (a store fault, an Error on a server thread), the server
+ * closes both NATS connections at once (clients see it gone: their requests time out, their PINGs fail, and they
+ * can fail over), then the engine and the stores, and finally runs the exit action given to {@link #start}
+ * ({@code Main} exits the process with status 1). The monitoring server stays up until then and reports the
+ * failure ({@code /healthz} 503, {@code /streaming/serverz} state FAILED).
  */
 public final class StanchionServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("io.stanchion.STREAM");
@@ -39,11 +46,16 @@ public final class StanchionServer implements AutoCloseable {
     private final Engine engine;
     private final String serverId;
     private final Monitoring monitoring;
+    private final FailStop failStop;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicBoolean connectionsClosed =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     private StanchionServer(ServerConfig config, Stores stores, JnatsTransport transport, EngineOutput output,
                             Engine engine,
-                            String serverId, Monitoring monitoring) {
+                            String serverId, Monitoring monitoring, FailStop failStop) {
         this.monitoring = monitoring;
+        this.failStop = failStop;
         this.config = config;
         this.stores = stores;
         this.transport = transport;
@@ -52,8 +64,20 @@ public final class StanchionServer implements AutoCloseable {
         this.serverId = serverId;
     }
 
-    /** Starts a server; a {@link StartupException} carries a one-line reason for the operator. */
+    /**
+     * Starts a server that, after a fail-stop, closes its connections and stores but leaves the process running
+     * (embedded use and tests: {@link #failure()} tells what happened).
+     */
     public static StanchionServer start(ServerConfig config) throws StartupException {
+        return start(config, () -> { });
+    }
+
+    /**
+     * Starts a server; a {@link StartupException} carries a one-line reason for the operator. {@code exitAction}
+     * runs last when the server fail-stops (the process's exit).
+     */
+    public static StanchionServer start(ServerConfig config, Runnable exitAction) throws StartupException {
+        FailStop failStop = new FailStop();
         String serverId = UUID.randomUUID().toString().replace("-", "");
         LOG.info("Starting nats-streaming-server[{}] version {} (Stanchion)", config.clusterId, VERSION);
         LOG.info("ServerID: {}", serverId);
@@ -64,11 +88,7 @@ public final class StanchionServer implements AutoCloseable {
             LOG.warn(warning);
         }
         // Startup work that does not depend on the stores runs beside their recovery.
-        ExecutorService startup = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "stanchion-startup");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService startup = Executors.newCachedThreadPool(failStop.threads("stanchion-startup", true));
         CompletableFuture<JnatsTransport> connecting = CompletableFuture.supplyAsync(() -> {
             try {
                 return JnatsTransport.connect(config);
@@ -113,7 +133,22 @@ public final class StanchionServer implements AutoCloseable {
             Subjects subjects = Subjects.forCluster(config.discoverPrefix, config.clusterId, ackToken);
             ensureAlone(config, transport, subjects);
             output = EngineOutput.over(transport, config);
-            engine = new Engine(config, store, stores.state, output, subjects, metrics.engineMetrics());
+            engine = new Engine(config, store, stores.state, output, subjects, metrics.engineMetrics(), failStop);
+            StanchionServer[] self = new StanchionServer[1];
+            Engine theEngine = engine;
+            EngineOutput theOutput = output;
+            JnatsTransport theTransport = transport;
+            failStop.onTrip(() -> {
+                StanchionServer s = self[0];
+                if (s != null) {
+                    s.stopAfterFailure();
+                } else {
+                    theEngine.close();
+                    theTransport.close();
+                    theOutput.close();
+                }
+                exitAction.run();
+            });
             engine.start();
             metrics.bind(engine);
             Inbound inbound = new Inbound(engine, transport, subjects);
@@ -138,7 +173,14 @@ public final class StanchionServer implements AutoCloseable {
             }
             LOG.info("Streaming Server is ready");
             startup.shutdown();
-            return new StanchionServer(config, stores, transport, output, engine, serverId, monitoring);
+            StanchionServer server = new StanchionServer(config, stores, transport, output, engine, serverId,
+                    monitoring, failStop);
+            self[0] = server;
+            if (failStop.tripped()) {
+                server.stopAfterFailure();
+                exitAction.run();
+            }
+            return server;
         } catch (IOException | StartupException | RuntimeException | InterruptedException e) {
             if (monitoring != null) {
                 monitoring.close();
@@ -222,16 +264,47 @@ public final class StanchionServer implements AutoCloseable {
         return serverId;
     }
 
+    /** Why the server fail-stopped ("what: cause"), or {@code null} while it is healthy. */
+    public String failure() {
+        return failStop.failure();
+    }
+
+    /** The server's fail-stop switch (the uncaught-exception handler of its threads trips it). */
+    public FailStop failStop() {
+        return failStop;
+    }
+
+    /** After a fail-stop: NATS connections first (clients fail over), then engine and stores; monitoring stays. */
+    private void stopAfterFailure() {
+        closeConnectionsAndStores();
+        LOG.error("Streaming Server stopped after a failure: {}", failStop.failure());
+    }
+
+    private void closeConnectionsAndStores() {
+        if (!connectionsClosed.compareAndSet(false, true)) {
+            return;
+        }
+        engine.close(); // the engine thread answers what it holds with errors, then ends (joined, 5 s at most)
+        transport.close();
+        output.close();
+        stores.close();
+    }
+
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         LOG.info("Streaming Server is shutting down");
         if (monitoring != null) {
             monitoring.close();
         }
-        transport.close();
-        engine.close();
-        output.close();
-        stores.close();
+        if (connectionsClosed.compareAndSet(false, true)) {
+            transport.close();
+            engine.close();
+            output.close();
+            stores.close();
+        }
     }
 
     /** Startup failed for a reason the operator can act on; the message is one line. */

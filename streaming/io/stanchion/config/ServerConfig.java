@@ -47,6 +47,11 @@ public final class ServerConfig {
     public final String discoverPrefix;
     /** Largest number of inbound requests the engine handles as one batch (one flush, one PubAck burst). */
     public final int ioBatchSize;
+    /**
+     * Payload bytes the engine's inbound queue holds at most before the NATS dispatcher waits (beside its bound of
+     * 65,536 commands): caps the heap taken by publishes the engine has not handled yet. Default 64 MiB.
+     */
+    public final long inboundMaxBytes;
     public final boolean debug;
     public final boolean trace;
     public final String natsUser;
@@ -97,6 +102,7 @@ public final class ServerConfig {
         this.maxSubs = storeLimits.defaults().maxSubs();
         this.discoverPrefix = b.discoverPrefix;
         this.ioBatchSize = b.ioBatchSize;
+        this.inboundMaxBytes = b.inboundMaxBytes;
         this.debug = b.debug;
         this.trace = b.trace;
         this.natsUser = b.natsUser;
@@ -151,6 +157,7 @@ public final class ServerConfig {
         b.limits = storeLimits.toBuilder();
         b.discoverPrefix = discoverPrefix;
         b.ioBatchSize = ioBatchSize;
+        b.inboundMaxBytes = inboundMaxBytes;
         b.debug = debug;
         b.trace = trace;
         b.natsUser = natsUser;
@@ -188,6 +195,7 @@ public final class ServerConfig {
         private StoreLimits builtLimits;
         private String discoverPrefix = "_STAN.discover";
         private int ioBatchSize = 1024;
+        private long inboundMaxBytes = 64L << 20;
         private boolean debug;
         private boolean trace;
         private String natsUser;
@@ -236,6 +244,7 @@ public final class ServerConfig {
         public StoreLimits.Builder limits() { return limits; }
         public Builder discoverPrefix(String v) { discoverPrefix = v; return this; }
         public Builder ioBatchSize(int v) { ioBatchSize = v; return this; }
+        public Builder inboundMaxBytes(long v) { inboundMaxBytes = v; return this; }
         public Builder debug(boolean v) { debug = v; return this; }
         public Builder trace(boolean v) { trace = v; return this; }
         public Builder natsUser(String v) { natsUser = v; return this; }
@@ -296,6 +305,9 @@ public final class ServerConfig {
             }
             if (ioBatchSize < 1) {
                 throw new IllegalArgumentException("io_batch_size must be at least 1");
+            }
+            if (inboundMaxBytes < 1) {
+                throw new IllegalArgumentException("the inbound queue's byte bound must be at least 1");
             }
             return new ServerConfig(this);
         }

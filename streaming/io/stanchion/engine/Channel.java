@@ -54,6 +54,8 @@ final class Channel {
     long lastActivity = System.nanoTime();
     /** The "reached limits" warning was logged for this channel. */
     boolean limitWarned;
+    /** Deleted (max_inactivity): its log is closed; whatever still refers to it must leave it alone. */
+    boolean deleted;
 
     Channel(String name, ChannelLog log, ChannelLimits limits) {
         this.name = name;

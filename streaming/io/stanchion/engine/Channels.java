@@ -57,6 +57,7 @@ final class Channels {
     void delete(Channel ch) {
         byName.remove(ch.name);
         byFoldedName.remove(ch.name.toLowerCase(Locale.ROOT));
+        ch.deleted = true;
         store.delete(ch.name);
     }
 

@@ -20,6 +20,12 @@ import java.util.Map;
  * subscription. The engine flushes before PubAcks, before any command other than publishes and acks, at the end of
  * every batch and after timers.
  *
+ * <p>Bounded work: one pass sends at most {@link #SLICE_MESSAGES} messages to a subscription (or queue group) and
+ * stops filling the outbox at {@link #OUTBOX_MAX_BYTES}; a channel whose subscriptions still have messages to
+ * receive goes on the backlog, served by {@link #continueBacklog()} on the next loop iteration, so a huge
+ * MaxInFlight never pulls a whole backlog onto the heap at once and publishes keep being handled meanwhile.
+ * Redelivery passes are sliced the same way.
+ *
  * <p>Threading: engine thread only.
  */
 final class Delivery {
@@ -27,6 +33,10 @@ final class Delivery {
     private static final long DEADLINE_SLACK_NANOS = 15_000_000L;
     /** Pending messages handed over from a leaving queue member are redelivered after this delay. */
     static final long HANDOVER_DELAY_NANOS = 100_000_000L;
+    /** Messages one delivery or redelivery pass sends to one subscription at most. */
+    static final int SLICE_MESSAGES = 1024;
+    /** Bytes the outbox holds at most before a flush; passes stop there and resume on the next iteration. */
+    static final long OUTBOX_MAX_BYTES = 8L << 20;
 
     private final Replies replies;
     private final Scheduler scheduler;
@@ -37,6 +47,9 @@ final class Delivery {
     private String[] outInbox = new String[1024];
     private byte[][] outData = new byte[1024][];
     private int outCount;
+    private long outBytes;
+    /** Channels whose subscriptions were cut short by a bound, in the order they were cut. */
+    private final java.util.LinkedHashSet<Channel> backlog = new java.util.LinkedHashSet<>();
 
     Delivery(Replies replies, Scheduler scheduler, Counters counters, StateStore state) {
         this.replies = replies;
@@ -61,14 +74,19 @@ final class Delivery {
         }
     }
 
-    /** Sends to a plain or durable subscription while it has room under MaxInFlight. */
+    /** Sends to a plain or durable subscription while it has room under MaxInFlight, one slice at most. */
     void sendAvailable(Subscription sub) {
         if (sub.group != null) {
             sendAvailable(sub.channel, sub.group);
             return;
         }
         Channel ch = sub.channel;
+        int slice = SLICE_MESSAGES;
         while (!sub.offline && sub.lastSent < ch.committed && !sub.isStalled()) {
+            if (slice-- == 0 || outBytes >= OUTBOX_MAX_BYTES) {
+                backlog.add(ch);
+                return;
+            }
             long seq = Math.max(sub.lastSent + 1, ch.log.firstSequence());
             if (seq > ch.committed) {
                 break;
@@ -82,9 +100,14 @@ final class Delivery {
     }
 
     void sendAvailable(Channel ch, QueueGroup g) {
+        int slice = SLICE_MESSAGES;
         while (g.lastSent < ch.committed && !g.members.isEmpty()) {
             Subscription member = g.pickForDelivery();
             if (member == null) {
+                return;
+            }
+            if (slice-- == 0 || outBytes >= OUTBOX_MAX_BYTES) {
+                backlog.add(ch);
                 return;
             }
             long seq = Math.max(g.lastSent + 1, ch.log.firstSequence());
@@ -95,6 +118,25 @@ final class Delivery {
             g.lastSent = seq;
             if (m != null) {
                 send(member, m);
+            }
+        }
+    }
+
+    /** True when some pass was cut short and waits for {@link #continueBacklog()}. */
+    boolean hasBacklog() {
+        return !backlog.isEmpty();
+    }
+
+    /** Resumes the passes cut short by a bound (each goes back on the backlog if cut again). */
+    void continueBacklog() {
+        if (backlog.isEmpty()) {
+            return;
+        }
+        List<Channel> channels = new ArrayList<>(backlog);
+        backlog.clear();
+        for (Channel ch : channels) {
+            if (!ch.deleted) {
+                deliverAvailable(ch);
             }
         }
     }
@@ -157,6 +199,7 @@ final class Delivery {
             outData[i] = null;
         }
         outCount = 0;
+        outBytes = 0;
     }
 
     private void queue(String inbox, byte[] payload) {
@@ -167,6 +210,7 @@ final class Delivery {
         outInbox[outCount] = inbox;
         outData[outCount] = payload;
         outCount++;
+        outBytes += payload.length;
     }
 
     /** Redelivers every pending message of a resumed subscription now, flagged, before anything new. */
@@ -205,8 +249,13 @@ final class Delivery {
         long now = System.nanoTime();
         Channel ch = sub.channel;
         List<Pending> due = new ArrayList<>();
+        boolean cut = false;
         for (Pending p : sub.pending.values()) {
             if (!force && p.deadline > now + DEADLINE_SLACK_NANOS) {
+                break;
+            }
+            if (due.size() == SLICE_MESSAGES || outBytes >= OUTBOX_MAX_BYTES) {
+                cut = true; // the rest stays due at the head: the timer re-armed below takes the next slice
                 break;
             }
             due.add(p);
@@ -240,6 +289,10 @@ final class Delivery {
             if (target != sub && target.ackTimer == null) {
                 armAckTimer(target, p.deadline);
             }
+        }
+        if (cut && !sub.pending.isEmpty()) {
+            armAckTimer(sub, now + 1); // next loop iteration, not within this timer pass
+            return;
         }
         rearmForHead(sub);
     }

@@ -42,7 +42,9 @@ public final class Inbound {
             try {
                 PubMsg m = PubMsg.parseFrom(data);
                 prehash(m.getSubject(), m.getConnID());
-                engine.submit(new Command.Publish(m, reply, data.length, System.nanoTime()));
+                if (!engine.submit(new Command.Publish(m, reply, data.length, System.nanoTime()))) {
+                    replies.pubAck(reply, m.getGuid(), Engine.failureText(engine.failStop()));
+                }
             } catch (InvalidProtocolBufferException e) {
                 replies.pubAck(reply, "", Errors.INVALID_PUBLISH);
             }

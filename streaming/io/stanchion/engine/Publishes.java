@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import io.stanchion.protocol.pb.MsgProto;
 import io.stanchion.protocol.pb.PubMsg;
+import io.stanchion.store.StoreFullException;
 import io.stanchion.store.StoredMessage;
 
 import java.util.ArrayList;
@@ -12,7 +13,13 @@ import java.util.List;
 /**
  * The publish path within a batch: validate and append each PubMsg to its channel's log, then at the end of the
  * batch flush every touched log once (group commit), deliver, and only then send the batch's PubAcks.
- * Threading: engine thread only.
+ *
+ * <p>Faults: a publish the store refuses before writing anything ({@link StoreFullException}: no space left) gets
+ * an error PubAck at once and changes nothing; the rest of the batch goes on. Any other store failure propagates
+ * to the engine, which trips the fail-stop and calls {@link #abort} so every publish of the batch not yet
+ * acknowledged gets an error PubAck — a PubAck without error is only ever sent after a successful flush.
+ *
+ * <p>Threading: engine thread only.
  */
 final class Publishes {
     private final Channels channels;
@@ -53,7 +60,7 @@ final class Publishes {
         if (ch == null) {
             try {
                 ch = channels.getOrCreate(channelName);
-            } catch (Refusal e) {
+            } catch (Refusal | StoreFullException e) {
                 replies.pubAck(reply, m.getGuid(), e.getMessage());
                 return;
             }
@@ -62,7 +69,12 @@ final class Publishes {
         long seq = ch.log.lastSequence() + 1;
         byte[] record = encode(seq, channelName, m.getReply(), m.getData(), ts);
         long t0 = System.nanoTime();
-        ch.log.append(ts, record);
+        try {
+            ch.log.append(ts, record);
+        } catch (StoreFullException e) {
+            replies.pubAck(reply, m.getGuid(), e.getMessage());
+            return;
+        }
         metrics.appendLatency(System.nanoTime() - t0);
         if (!ch.dirty) {
             ch.recent.clear();
@@ -111,6 +123,28 @@ final class Publishes {
             throw new IllegalStateException("MsgProto encoding", e);
         }
         return out;
+    }
+
+    /** Answers one publish with an error PubAck (nothing stored). */
+    void refuse(String reply, String guid, String error) {
+        replies.pubAck(reply, guid, error);
+    }
+
+    /**
+     * After a store failure: every publish appended since the last commit gets an error PubAck instead of its
+     * PubAck (its message may or may not be in the log: the client publishes it again, at-least-once), and the
+     * batch state is cleared.
+     */
+    void abort(String error) {
+        for (int i = 0; i < ackReplies.size(); i++) {
+            replies.pubAck(ackReplies.get(i), ackGuids.get(i), error);
+        }
+        ackReplies.clear();
+        ackGuids.clear();
+        for (Channel ch : touched) {
+            ch.dirty = false;
+        }
+        touched.clear();
     }
 
     void retention(Retention r) {

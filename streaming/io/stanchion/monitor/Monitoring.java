@@ -29,7 +29,7 @@ public final class Monitoring implements AutoCloseable {
         StreamingEndpoints streaming = new StreamingEndpoints(config, engine, serverId, storeType);
         MonitorServer.Routes routes = (path, query) -> {
             CompletableFuture<Response> r = switch (path) {
-                case "/healthz" -> CompletableFuture.completedFuture(Response.json("{\"status\": \"ok\"}\n"));
+                case "/healthz" -> CompletableFuture.completedFuture(health(engine));
                 case "/metrics" -> metrics.scrape(engine);
                 case "/streaming", "/streaming/" -> CompletableFuture.completedFuture(StatusPage.response());
                 default -> streaming.handle(path, query);
@@ -37,6 +37,16 @@ public final class Monitoring implements AutoCloseable {
             return r == null ? null : jsonp(r, query);
         };
         return new Monitoring(MonitorServer.start(config.httpHost, config.httpPort, routes));
+    }
+
+    /** {@code 200 {"status": "ok"}}, or after a fail-stop {@code 503 {"status": "error", "error": "<cause>"}}. */
+    static Response health(Engine engine) {
+        String failure = engine.failStop().failure();
+        if (failure == null) {
+            return Response.json("{\"status\": \"ok\"}\n");
+        }
+        return new Response(503, Response.JSON, new Json().begin().field("status", "error").field("error", failure)
+                .end().toString());
     }
 
     /** Wraps a successful JSON answer in {@code callback(...)} when the request asks for JSONP. */

@@ -54,6 +54,18 @@ final class StreamingEndpoints {
     }
 
     private CompletableFuture<Response> serverz() {
+        String failure = engine.failStop().failure();
+        if (failure != null) {
+            // The original's FAILED state; 503 so that checks reading only the status see it too.
+            return CompletableFuture.completedFuture(new Response(503, Response.JSON, new Json().begin()
+                    .field("cluster_id", config.clusterId)
+                    .field("server_id", serverId)
+                    .field("version", StanchionServer.VERSION)
+                    .field("state", "FAILED")
+                    .field("error", failure)
+                    .field("now", RFC3339.format(OffsetDateTime.now(ZoneOffset.UTC)))
+                    .end().toString()));
+        }
         return engine.call(view -> view.totals()).thenApply(t -> {
             Counters c = engine.counters();
             OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
