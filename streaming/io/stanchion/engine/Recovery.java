@@ -17,6 +17,11 @@ import java.util.Map;
  * original's rules: clients come back with their heartbeats restarted; a plain subscription whose client is gone is
  * dropped; a durable whose client is gone stays offline; ghost members of queue groups are dropped, their pending
  * messages going to the remaining members, or to the shadow of a durable group that has none.
+ *
+ * <p>A subscription whose last sent sequence is above its channel's last stored one (the message log lost its tail:
+ * a power loss without fsync, a damaged tail cut by {@code --file_truncate_bad_eof}) is clamped to the channel's
+ * last sequence, and its pending sequences above it are dropped; the clamp is journaled (the descriptor rewritten,
+ * the kept pending sequences recorded again), so the messages published next under those sequences are delivered.
  * Threading: runs on the thread constructing the engine, before the engine thread starts.
  */
 final class Recovery {
@@ -44,8 +49,8 @@ final class Recovery {
         List<Subscription> withPending = new ArrayList<>();
         Map<QueueGroup, List<Subscription>> ghosts = new HashMap<>();
         long now = System.nanoTime();
-        for (RecoveredState.RecoveredSubscription rs : recovered.subscriptions()) {
-            SubscriptionRecord d = rs.descriptor();
+        for (RecoveredState.RecoveredSubscription recoveredSub : recovered.subscriptions()) {
+            SubscriptionRecord d = recoveredSub.descriptor();
             Channel ch;
             try {
                 ch = channels.getOrCreate(d.channel());
@@ -54,6 +59,7 @@ final class Recovery {
                 state.deleteSubscription(d.id());
                 continue;
             }
+            RecoveredState.RecoveredSubscription rs = clampToLog(recoveredSub, ch);
             Client client = d.offline() ? null : clients.get(d.clientId());
             QueueGroup group = null;
             if (!d.queueGroup().isEmpty()) {
@@ -105,6 +111,30 @@ final class Recovery {
         }
         ghosts.forEach(this::dropGhosts);
         return withPending;
+    }
+
+    /**
+     * {@code rs} with its last sent lowered to the channel's last stored sequence and its pending sequences above
+     * it dropped, journaled; {@code rs} itself when it is within the log.
+     */
+    private RecoveredState.RecoveredSubscription clampToLog(RecoveredState.RecoveredSubscription rs, Channel ch) {
+        long last = ch.log.lastSequence();
+        if (rs.lastSent() <= last) {
+            return rs;
+        }
+        SubscriptionRecord d = rs.descriptor();
+        long[] kept = java.util.Arrays.stream(rs.pending()).filter(seq -> seq <= last).toArray();
+        LOG.warn("Subscription {} on channel {}: last sent {} is beyond the channel's last stored message {} "
+                        + "(the message log lost its tail); resuming after {}, {} pending message(s) dropped",
+                d.id(), d.channel(), rs.lastSent(), last, last, rs.pending().length - kept.length);
+        SubscriptionRecord clamped = new SubscriptionRecord(d.id(), d.channel(), d.clientId(), d.inbox(),
+                d.ackInbox(), d.queueGroup(), d.durableName(), d.maxInFlight(), d.ackWaitNanos(), last, d.offline());
+        state.deleteSubscription(d.id());
+        state.putSubscription(clamped);
+        for (long seq : kept) {
+            state.sent(d.id(), seq);
+        }
+        return new RecoveredState.RecoveredSubscription(clamped, last, kept);
     }
 
     private void activate(Subscription sub, Client client) {
