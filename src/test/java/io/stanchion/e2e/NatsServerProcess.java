@@ -95,6 +95,11 @@ public final class NatsServerProcess implements AutoCloseable {
         return port;
     }
 
+    /** The broker process's ID (to stop and continue it: a peer that stops reading). */
+    public long pid() {
+        return process.pid();
+    }
+
     @Override
     public void close() {
         process.destroy();
