@@ -7,6 +7,7 @@ import io.stanchion.protocol.pb.ConnectRequest;
 import io.stanchion.protocol.pb.Ping;
 import io.stanchion.store.ClientRecord;
 import io.stanchion.store.StateStore;
+import io.stanchion.store.StoreFullException;
 import io.stanchion.transport.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -124,8 +125,13 @@ final class Clients {
     private void register(ConnectRequest r, String reply) {
         Client c = new Client(r.getClientID(), r.getHeartbeatInbox(), r.getConnID(), r.getProtocol(),
                 r.getPingInterval(), r.getPingMaxOut());
-        state.addClient(new ClientRecord(c.id, c.heartbeatInbox, c.connId.toByteArray(), c.protocol,
-                c.pingInterval, c.pingMaxOut));
+        try {
+            state.addClient(new ClientRecord(c.id, c.heartbeatInbox, c.connId.toByteArray(), c.protocol,
+                    c.pingInterval, c.pingMaxOut));
+        } catch (StoreFullException e) {
+            replies.connectError(reply, e.getMessage()); // journal first: nothing registered
+            return;
+        }
         add(c);
         LOG.debug("Client {} connected (protocol {})", c.id, c.protocol);
         replies.connectOk(reply, r);
@@ -162,6 +168,7 @@ final class Clients {
         if (c.closed) {
             return;
         }
+        state.deleteClient(c.id); // journaled before the in-memory changes (recovery drops a gone client's subs)
         onClose.accept(c);
         c.closed = true;
         if (c.heartbeatTimer != null) {
@@ -171,7 +178,6 @@ final class Clients {
         if (!c.connId.isEmpty()) {
             byConnId.remove(c.connId, c);
         }
-        state.deleteClient(c.id);
         LOG.debug("Client {} closed", c.id);
     }
 

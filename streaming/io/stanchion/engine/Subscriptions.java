@@ -6,6 +6,7 @@ import io.stanchion.protocol.pb.SubscriptionRequest;
 import io.stanchion.protocol.pb.UnsubscribeRequest;
 import io.stanchion.store.ChannelLog;
 import io.stanchion.store.StateStore;
+import io.stanchion.store.StoreFullException;
 import io.stanchion.store.SubscriptionRecord;
 
 import java.util.ArrayList;
@@ -66,7 +67,11 @@ final class Subscriptions {
         return byAckInbox.get(ackInbox);
     }
 
-    /** Handles a SubscriptionRequest: replies first, then starts delivery (never before the reply). */
+    /**
+     * Handles a SubscriptionRequest: replies first, then starts delivery (never before the reply). The new state is
+     * journaled before it is applied in memory, so a refused journal write ({@link StoreFullException}: no space)
+     * is answered with its error and leaves the subscriptions as they were.
+     */
     void subscribe(SubscriptionRequest r, String reply) {
         Subscription sub;
         boolean resumed;
@@ -78,18 +83,25 @@ final class Subscriptions {
             }
             Channel ch = channels.getOrCreate(r.getSubject());
             ch.lastActivity = System.nanoTime();
+            Joining joining;
             if (!r.getQGroup().isEmpty()) {
-                sub = joinQueue(ch, r);
+                joining = joinQueue(ch, r);
             } else if (!r.getDurableName().isEmpty()) {
-                sub = durable(ch, r);
+                joining = durable(ch, r);
             } else {
                 checkSubLimit(ch);
-                sub = new Subscription(nextId(), ch, null, null);
-                sub.lastSent = startSequence(ch, r) - 1;
-                ch.subscriptions.add(sub);
+                Subscription plain = new Subscription(nextId(), ch, null, null);
+                plain.lastSent = startSequence(ch, r) - 1;
+                joining = new Joining(plain, null, false, null);
             }
-            attach(sub, client, r);
-            state.putSubscription(record(sub));
+            sub = joining.sub;
+            String ackInbox = newAckInbox.get();
+            state.putSubscription(new SubscriptionRecord(sub.id, ch.name, client.id, r.getInbox(), ackInbox,
+                    joining.group == null ? "" : joining.group.name, nullToEmpty(sub.durableName),
+                    r.getMaxInFlight(), r.getAckWaitInSecs() * 1_000_000_000L,
+                    joining.group == null ? sub.lastSent : joining.group.lastSent, false));
+            joining.apply(ch);
+            attach(sub, client, r, ackInbox);
             QueueGroup g = sub.group;
             if (g != null && g.shadow != null) {
                 // A durable queue group's shadow: its pending messages and position pass to the new member.
@@ -98,7 +110,7 @@ final class Subscriptions {
                 g.shadow = null;
             }
             resumed = !sub.pending.isEmpty();
-        } catch (Refusal e) {
+        } catch (Refusal | StoreFullException e) {
             replies.subscriptionResponse(reply, null, e.getMessage());
             return;
         }
@@ -107,6 +119,27 @@ final class Subscriptions {
             delivery.redeliverAllPending(sub);
         }
         delivery.sendAvailable(sub);
+    }
+
+    /**
+     * A subscription about to be registered, with the in-memory changes that register it — made only once its
+     * descriptor is in the journal.
+     */
+    private record Joining(Subscription sub, QueueGroup group, boolean newGroup, String newDurableKey) {
+        void apply(Channel ch) {
+            if (group != null) {
+                if (newGroup) {
+                    ch.queueGroups.put(group.name, group);
+                }
+                group.members.add(sub);
+            } else if (newDurableKey != null) {
+                ch.subscriptions.add(sub);
+                ch.durables.put(newDurableKey, sub);
+            } else if (!sub.isDurable()) {
+                ch.subscriptions.add(sub);
+            }
+            // else: an offline durable resumed, already in the channel; attach() brings it online
+        }
     }
 
     private static void validate(SubscriptionRequest r) throws Refusal {
@@ -131,53 +164,48 @@ final class Subscriptions {
         }
     }
 
-    private Subscription joinQueue(Channel ch, SubscriptionRequest r) throws Refusal {
+    private Joining joinQueue(Channel ch, SubscriptionRequest r) throws Refusal {
         String durable = r.getDurableName();
         if (durable.indexOf(':') >= 0) {
             throw new Refusal(Errors.DURABLE_QUEUE_COLON);
         }
         String name = durable.isEmpty() ? r.getQGroup() : durable + ":" + r.getQGroup();
         QueueGroup g = ch.queueGroups.get(name);
-        if (g == null) {
+        boolean newGroup = g == null;
+        if (newGroup) {
             checkSubLimit(ch);
             g = new QueueGroup(name, !durable.isEmpty(), startSequence(ch, r) - 1);
-            ch.queueGroups.put(name, g);
         } else if (g.shadow == null) {
             checkSubLimit(ch);
         }
-        Subscription sub = new Subscription(nextId(), ch, durable.isEmpty() ? null : durable, g);
-        g.members.add(sub);
-        return sub;
+        return new Joining(new Subscription(nextId(), ch, durable.isEmpty() ? null : durable, g), g, newGroup, null);
     }
 
-    private Subscription durable(Channel ch, SubscriptionRequest r) throws Refusal {
+    private Joining durable(Channel ch, SubscriptionRequest r) throws Refusal {
         String key = Subscription.durableKey(r.getClientID(), r.getDurableName());
         Subscription existing = ch.durables.get(key);
         if (existing != null && !existing.offline) {
             if (!config.replaceDurable) {
                 throw new Refusal(Errors.DUPLICATE_DURABLE);
             }
-            remove(existing, false);
+            remove(existing, false); // its own journaled change: the active one goes offline first
         }
         if (existing != null) {
-            existing.offline = false;
-            return existing;
+            return new Joining(existing, null, false, null);
         }
         checkSubLimit(ch);
         Subscription sub = new Subscription(nextId(), ch, r.getDurableName(), null);
         sub.lastSent = startSequence(ch, r) - 1;
-        ch.subscriptions.add(sub);
-        ch.durables.put(key, sub);
-        return sub;
+        return new Joining(sub, null, false, key);
     }
 
-    private void attach(Subscription sub, Client client, SubscriptionRequest r) {
+    private void attach(Subscription sub, Client client, SubscriptionRequest r, String ackInbox) {
         sub.clientId = client.id;
         sub.client = client;
         sub.inbox = r.getInbox();
         sub.maxInFlight = r.getMaxInFlight();
         sub.ackWaitNanos = r.getAckWaitInSecs() * 1_000_000_000L;
-        sub.ackInbox = newAckInbox.get();
+        sub.ackInbox = ackInbox;
         sub.offline = false;
         byAckInbox.put(sub.ackInbox, sub);
         client.subscriptions.add(sub);
