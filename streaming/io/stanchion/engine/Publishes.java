@@ -31,6 +31,10 @@ final class Publishes {
     private final EngineMetrics metrics;
     private Retention retention;
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Publishes.class);
+    private static final long FULL_WARNING_INTERVAL_NANOS = 10_000_000_000L;
+    private long fullWarnedAt;
+
     private final List<Channel> touched = new ArrayList<>();
     private final List<String> ackReplies = new ArrayList<>();
     private final List<String> ackGuids = new ArrayList<>();
@@ -60,8 +64,11 @@ final class Publishes {
         if (ch == null) {
             try {
                 ch = channels.getOrCreate(channelName);
-            } catch (Refusal | StoreFullException e) {
+            } catch (Refusal e) {
                 replies.pubAck(reply, m.getGuid(), e.getMessage());
+                return;
+            } catch (StoreFullException e) {
+                refuseFull(reply, m.getGuid(), e);
                 return;
             }
         }
@@ -72,7 +79,7 @@ final class Publishes {
         try {
             ch.log.append(ts, record);
         } catch (StoreFullException e) {
-            replies.pubAck(reply, m.getGuid(), e.getMessage());
+            refuseFull(reply, m.getGuid(), e);
             return;
         }
         metrics.appendLatency(System.nanoTime() - t0);
@@ -123,6 +130,16 @@ final class Publishes {
             throw new IllegalStateException("MsgProto encoding", e);
         }
         return out;
+    }
+
+    /** A publish the store had no room for: error PubAck, and a warning at most every 10 s. */
+    private void refuseFull(String reply, String guid, StoreFullException e) {
+        replies.pubAck(reply, guid, e.getMessage());
+        long now = System.nanoTime();
+        if (fullWarnedAt == 0 || now - fullWarnedAt > FULL_WARNING_INTERVAL_NANOS) {
+            fullWarnedAt = now;
+            LOG.warn("Publishes refused: {} (the store accepts them again once space is freed)", e.getMessage());
+        }
     }
 
     /** Answers one publish with an error PubAck (nothing stored). */
