@@ -251,8 +251,8 @@ public final class ServerConfig {
         public Builder tlsSkipVerify(boolean v) { tlsSkipVerify = v; return this; }
         /** Records a configuration file that was loaded. */
         public Builder configFile(Path v) { configFiles.add(v); return this; }
-        /** Records a non-fatal remark about the configuration, logged at startup. */
-        public Builder warning(String v) { warnings.add(v); return this; }
+        /** Records a non-fatal remark about the configuration, logged at startup (URL passwords redacted). */
+        public Builder warning(String v) { warnings.add(Redaction.urls(v)); return this; }
         public Builder httpPort(int v) { httpPort = v; return this; }
         public Builder httpHost(String v) { httpHost = v; return this; }
 

@@ -8,6 +8,7 @@ import io.nats.client.NKey;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.stanchion.config.PemTls;
+import io.stanchion.config.Redaction;
 import io.stanchion.config.ServerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,7 +58,7 @@ public final class JnatsTransport implements Transport, AutoCloseable {
                 // Every subject published to is a reply subject the broker handed over, or a client inbox the
                 // engine checked when the client named it (Names.isPublishableSubject): no check per publish.
                 .noSubjectValidation()
-                .errorListener(new LoggingErrorListener())
+                .errorListener(new LoggingErrorListener(config))
                 .connectionListener((conn, type) -> LOG.info("NATS connection {}", type));
         if (config.natsToken != null) {
             options.token(config.natsToken.toCharArray());
@@ -91,8 +92,8 @@ public final class JnatsTransport implements Transport, AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while connecting to NATS");
         } catch (IOException e) {
-            throw new IOException("unable to connect to NATS server(s) " + String.join(",", config.natsUrls)
-                    + ": " + e.getMessage());
+            throw new IOException(Redaction.secrets("unable to connect to NATS server(s) "
+                    + String.join(",", config.natsUrls) + ": " + e.getMessage(), config));
         }
     }
 
@@ -192,8 +193,13 @@ public final class JnatsTransport implements Transport, AutoCloseable {
                         && !reply.isStatusMessage()));
     }
 
-    /** Name of the connected server URL, for logs. */
+    /** The URL of the connected server, for logs: credentials in it are redacted. */
     public String connectedUrl() {
+        return Redaction.urls(connection.getConnectedUrl());
+    }
+
+    /** The URL of the connected server as jnats has it (user info included), or null while disconnected. */
+    String connectedServer() {
         return connection.getConnectedUrl();
     }
 
