@@ -194,6 +194,11 @@ public final class EngineOutput implements Transport, AutoCloseable {
     }
 
     @Override
+    public String requestInboxPrefix() {
+        return jnats.requestInboxPrefix();
+    }
+
+    @Override
     public void close() {
         closed = true;
         if (connector != null) {

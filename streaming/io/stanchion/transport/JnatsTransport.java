@@ -35,9 +35,11 @@ public final class JnatsTransport implements Transport, AutoCloseable {
 
     private final Connection connection;
     private final Dispatcher dispatcher;
+    private final String inboxPrefix;
 
-    private JnatsTransport(Connection connection) {
+    private JnatsTransport(Connection connection, String inboxPrefix) {
         this.connection = connection;
+        this.inboxPrefix = inboxPrefix;
         this.dispatcher = connection.createDispatcher();
         // Never drop an inbound request because the engine is momentarily behind: the engine's queue is the
         // backpressure, and client pub-ack windows bound what can be outstanding.
@@ -46,7 +48,11 @@ public final class JnatsTransport implements Transport, AutoCloseable {
 
     /** Connects to the configured NATS servers; throws IOException with a one-line reason when none answers. */
     public static JnatsTransport connect(ServerConfig config) throws IOException {
+        // A request inbox prefix of its own (jnats's default, "_INBOX.", is every client's): clients can then be
+        // refused when they name one of the server's reply inboxes as theirs.
+        String inboxPrefix = "_INBOX." + io.nats.client.NUID.nextGlobal() + ".";
         Options.Builder options = new Options.Builder()
+                .inboxPrefix(inboxPrefix)
                 .servers(config.natsUrls.toArray(String[]::new))
                 .connectionName("_NSS-" + config.clusterId + "-general")
                 .maxReconnects(-1)
@@ -87,7 +93,7 @@ public final class JnatsTransport implements Transport, AutoCloseable {
             }
         }
         try {
-            return new JnatsTransport(Nats.connect(options.build()));
+            return new JnatsTransport(Nats.connect(options.build()), inboxPrefix);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while connecting to NATS");
@@ -191,6 +197,11 @@ public final class JnatsTransport implements Transport, AutoCloseable {
         future.orTimeout(timeout.toMillis() + 50, TimeUnit.MILLISECONDS)
                 .whenComplete((reply, error) -> onResult.accept(error == null && reply != null
                         && !reply.isStatusMessage()));
+    }
+
+    @Override
+    public String requestInboxPrefix() {
+        return inboxPrefix;
     }
 
     /** The URL of the connected server, for logs: credentials in it are redacted. */
