@@ -51,6 +51,12 @@ class MonitorServerTest {
         return start(MonitorServer.Limits.DEFAULT, HostCheck.forBinding("127.0.0.1", List.of()));
     }
 
+    /** On loopback with these limits. */
+    private MonitorServer start(Duration idle, int maxConnections, Duration answerTimeout) throws Exception {
+        return start(new MonitorServer.Limits(idle, maxConnections, answerTimeout),
+                HostCheck.forBinding("127.0.0.1", List.of()));
+    }
+
     private Socket connect(MonitorServer s) throws IOException {
         Socket sock = new Socket("127.0.0.1", s.port());
         sock.setSoTimeout((int) T.toMillis());
@@ -129,8 +135,7 @@ class MonitorServerTest {
 
     @Test
     void answersComeFromFuturesWithoutBlockingOtherRequests() throws Exception {
-        MonitorServer s = start(new MonitorServer.Limits(Duration.ofSeconds(60), 10, Duration.ofSeconds(30)),
-                HostCheck.forBinding("127.0.0.1", List.of()));
+        MonitorServer s = start(Duration.ofSeconds(60), 10, Duration.ofSeconds(30));
         Socket waiting = connect(s);
         waiting.getOutputStream().write("GET /never HTTP/1.1\r\nHost: localhost\r\n\r\n"
                 .getBytes(StandardCharsets.US_ASCII));
@@ -144,8 +149,7 @@ class MonitorServerTest {
 
     @Test
     void slowOrRefusedAnswersAre503() throws Exception {
-        MonitorServer s = start(new MonitorServer.Limits(Duration.ofSeconds(60), 10, Duration.ofMillis(300)),
-                HostCheck.forBinding("127.0.0.1", List.of()));
+        MonitorServer s = start(Duration.ofSeconds(60), 10, Duration.ofMillis(300));
         Socket sock = connect(s);
         assertThat(get(sock, "/never", "localhost")).isEqualTo("503 server busy");
         assertThat(get(sock, "/full", "localhost")).isEqualTo("503 engine queue full");
@@ -155,8 +159,7 @@ class MonitorServerTest {
 
     @Test
     void idleKeepAliveConnectionsAreClosed() throws Exception {
-        MonitorServer s = start(new MonitorServer.Limits(Duration.ofMillis(300), 10, Duration.ofSeconds(5)),
-                HostCheck.forBinding("127.0.0.1", List.of()));
+        MonitorServer s = start(Duration.ofMillis(300), 10, Duration.ofSeconds(5));
         Socket sock = connect(s);
         assertThat(get(sock, "/ok", "localhost")).isEqualTo("200 {}");
         await().atMost(T).until(() -> closedByServer(sock));
@@ -164,8 +167,7 @@ class MonitorServerTest {
 
     @Test
     void connectionsBeyondTheCapAreClosedAtOnce() throws Exception {
-        MonitorServer s = start(new MonitorServer.Limits(Duration.ofSeconds(60), 2, Duration.ofSeconds(5)),
-                HostCheck.forBinding("127.0.0.1", List.of()));
+        MonitorServer s = start(Duration.ofSeconds(60), 2, Duration.ofSeconds(5));
         Socket a = connect(s);
         Socket b = connect(s);
         assertThat(get(a, "/ok", "localhost")).isEqualTo("200 {}");
