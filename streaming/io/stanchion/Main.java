@@ -1,6 +1,7 @@
 package io.stanchion;
 
 import io.stanchion.config.Flags;
+import io.stanchion.config.Redaction;
 import io.stanchion.config.ServerConfig;
 
 /** Command-line entry point: {@code java -jar stanchion.jar [flags]}. */
@@ -19,7 +20,7 @@ public final class Main {
             System.out.print(Flags.USAGE);
             return;
         } catch (IllegalArgumentException e) {
-            System.err.println("stanchion: " + e.getMessage());
+            System.err.println("stanchion: " + Redaction.urls(e.getMessage()));
             System.exit(1);
             return;
         }
@@ -41,13 +42,17 @@ public final class Main {
         try {
             server = StanchionServer.start(config, () -> System.exit(1));
         } catch (StanchionServer.StartupException e) {
-            org.slf4j.LoggerFactory.getLogger("io.stanchion.STREAM").error("Failed to start: {}", e.getMessage());
+            org.slf4j.LoggerFactory.getLogger("io.stanchion.STREAM").error("Failed to start: {}",
+                    Redaction.secrets(e.getMessage(), config));
             System.exit(1);
             return;
         } catch (RuntimeException | Error e) {
             // A bug, not an operator error: keep the stack trace, but never leave a half-started process behind
             // (the NATS connection's threads would keep the JVM alive forever, never ready).
-            org.slf4j.LoggerFactory.getLogger("io.stanchion.STREAM").error("Failed to start: unexpected error", e);
+            // (its message may quote a URL or a secret: logged redacted, with the original stack trace)
+            RuntimeException shown = new RuntimeException(Redaction.secrets(e.toString(), config));
+            shown.setStackTrace(e.getStackTrace());
+            org.slf4j.LoggerFactory.getLogger("io.stanchion.STREAM").error("Failed to start: unexpected error", shown);
             System.exit(1);
             return;
         }

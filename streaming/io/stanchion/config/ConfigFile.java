@@ -78,6 +78,7 @@ public final class ConfigFile {
             "server_to_client_hb_timeout", "hbf", "hb_fail_count", "server_to_client_hb_fail_count", "username",
             "user", "password", "pass", "token", "replace_durable", "replace_durables", "replace_duplicate_durable",
             "replace_duplicate_durables", "io_batch_size", "http", "http_port", "monitor_port", "http_host",
+            "http_jsonp", "http_allowed_hosts",
             "syslog_name", "ft_group", "ft_group_name", "partitioning", "cluster", "sql", "sql_options", "encrypt",
             "encryption_cipher", "encryption_key");
 
@@ -291,6 +292,8 @@ public final class ConfigFile {
                 }
                 case "http", "http_port", "monitor_port" -> nats(e);
                 case "http_host" -> b.httpHost(string(e));
+                case "http_jsonp" -> b.httpJsonp(bool(e));
+                case "http_allowed_hosts" -> b.httpAllowedHosts(hosts(e));
                 case "syslog_name" -> {
                     string(e);
                     warn(e, "\"" + e.key() + "\" (Windows event log source) does not apply to Stanchion; ignored");
@@ -507,6 +510,21 @@ public final class ConfigFile {
                 return s.value();
             }
             throw expected(e, "a string");
+        }
+
+        /** A comma-separated string or a list of strings, as one comma-separated string. */
+        private String hosts(Entry e) {
+            if (e.value() instanceof ListNode l) {
+                List<String> all = new ArrayList<>();
+                for (Node n : l.items()) {
+                    if (!(n instanceof StringNode s)) {
+                        throw expected(e, "a string or a list of strings");
+                    }
+                    all.add(s.value());
+                }
+                return String.join(",", all);
+            }
+            return string(e);
         }
 
         private Path path(Entry e) {

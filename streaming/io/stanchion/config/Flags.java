@@ -91,6 +91,9 @@ public final class Flags {
             Monitoring Options:
                 -m,   --http_port <int>              HTTP port for /streaming monitoring and /metrics (0 = off)
                 -mh,  --http_host <string>           Address the monitoring server binds to (default: 127.0.0.1)
+                      --http_jsonp <bool>            Answer ?callback=fn with JSONP (default: false)
+                      --http_allowed_hosts <string>  Comma list of extra Host header values accepted (DNS
+                                                     rebinding check; * = any; default: none)
 
             Configuration Files:
                 -sc,  --stan_config <string>         Streaming server configuration file
@@ -219,6 +222,8 @@ public final class Flags {
             case AUTH -> b.natsToken(v);
             case HTTP_PORT -> b.httpPort(nonNegativeInt(v));
             case HTTP_HOST -> b.httpHost(v);
+            case HTTP_JSONP -> b.httpJsonp(bool(v));
+            case HTTP_ALLOWED_HOSTS -> b.httpAllowedHosts(v);
             case STAN_CONFIG, NATS_CONFIG, HELP -> {
                 // handled before
             }
@@ -328,6 +333,8 @@ public final class Flags {
         AUTH(Type.STRING, "auth"),
         HTTP_PORT(Type.INT, "m", "http_port"),
         HTTP_HOST(Type.STRING, "mh", "http_host"),
+        HTTP_JSONP(Type.BOOL, "http_jsonp"),
+        HTTP_ALLOWED_HOSTS(Type.STRING, "http_allowed_hosts"),
         STAN_CONFIG(Type.STRING, "sc", "stan_config"),
         NATS_CONFIG(Type.STRING, "c", "config"),
         HELP(Type.BOOL, "h", "help"),

@@ -84,6 +84,13 @@ public final class ServerConfig {
     public final int httpPort;
     /** Address the monitoring server binds to (loopback unless configured). */
     public final String httpHost;
+    /** Whether the monitoring JSON endpoints answer {@code ?callback=fn} with JSONP (off: plain JSON). */
+    public final boolean httpJsonp;
+    /**
+     * Host names (or addresses) a monitoring request's Host header may name besides the bound address (and, on a
+     * loopback address, localhost / 127.0.0.1 / [::1]); {@code *} accepts any. Lower case, without ports.
+     */
+    public final List<String> httpAllowedHosts;
 
     private ServerConfig(Builder b) {
         this.clusterId = b.clusterId;
@@ -120,6 +127,8 @@ public final class ServerConfig {
         this.warnings = List.copyOf(b.warnings);
         this.httpPort = b.httpPort;
         this.httpHost = b.httpHost;
+        this.httpJsonp = b.httpJsonp;
+        this.httpAllowedHosts = List.copyOf(b.httpAllowedHosts);
     }
 
     /**
@@ -175,6 +184,8 @@ public final class ServerConfig {
         b.warnings = new ArrayList<>(warnings);
         b.httpPort = httpPort;
         b.httpHost = httpHost;
+        b.httpJsonp = httpJsonp;
+        b.httpAllowedHosts = httpAllowedHosts;
         return b;
     }
 
@@ -213,6 +224,8 @@ public final class ServerConfig {
         private List<String> warnings = new ArrayList<>();
         private int httpPort;
         private String httpHost = "127.0.0.1";
+        private boolean httpJsonp;
+        private List<String> httpAllowedHosts = List.of();
 
         public Builder clusterId(String v) { clusterId = v; return this; }
         public Builder storeType(StoreType v) { storeType = v; return this; }
@@ -260,10 +273,24 @@ public final class ServerConfig {
         public Builder tlsSkipVerify(boolean v) { tlsSkipVerify = v; return this; }
         /** Records a configuration file that was loaded. */
         public Builder configFile(Path v) { configFiles.add(v); return this; }
-        /** Records a non-fatal remark about the configuration, logged at startup. */
-        public Builder warning(String v) { warnings.add(v); return this; }
+        /** Records a non-fatal remark about the configuration, logged at startup (URL passwords redacted). */
+        public Builder warning(String v) { warnings.add(Redaction.urls(v)); return this; }
         public Builder httpPort(int v) { httpPort = v; return this; }
         public Builder httpHost(String v) { httpHost = v; return this; }
+        public Builder httpJsonp(boolean v) { httpJsonp = v; return this; }
+        /** Extra hosts the monitoring server accepts in a Host header ({@code *}: any). */
+        public Builder httpAllowedHosts(List<String> v) { httpAllowedHosts = v; return this; }
+        /** {@link #httpAllowedHosts(List)} from a comma-separated list. */
+        public Builder httpAllowedHosts(String commaList) {
+            List<String> hosts = new ArrayList<>();
+            for (String h : commaList.split(",")) {
+                if (!h.isBlank()) {
+                    hosts.add(h.trim().toLowerCase(java.util.Locale.ROOT));
+                }
+            }
+            httpAllowedHosts = hosts;
+            return this;
+        }
 
         /** Validates and freezes; a violation is an IllegalArgumentException whose message is one line for the user. */
         public ServerConfig build() {

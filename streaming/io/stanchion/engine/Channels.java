@@ -3,6 +3,7 @@ package io.stanchion.engine;
 import io.stanchion.config.StoreLimits;
 import io.stanchion.store.ChannelLog;
 import io.stanchion.store.MessageStore;
+import io.stanchion.store.StoreException;
 
 import java.util.Collection;
 import java.util.Collections;
@@ -35,7 +36,10 @@ final class Channels {
         return byName.get(name);
     }
 
-    /** The channel, created if needed; refused past max_channels or when its name clashes by case. */
+    /**
+     * The channel, created if needed; refused past max_channels, when its name clashes by case, or when the store
+     * cannot create it (e.g. a name too long for a FILE store directory): the client gets the store's reason.
+     */
     Channel getOrCreate(String name) throws Refusal {
         Channel ch = byName.get(name);
         if (ch != null) {
@@ -48,7 +52,13 @@ final class Channels {
         if (maxChannels > 0 && byName.size() >= maxChannels) {
             throw new Refusal(Errors.TOO_MANY_CHANNELS);
         }
-        ch = new Channel(name, store.channel(name), limits.forChannel(name));
+        ChannelLog log;
+        try {
+            log = store.channel(name);
+        } catch (StoreException e) {
+            throw new Refusal(e.getMessage());
+        }
+        ch = new Channel(name, log, limits.forChannel(name));
         add(ch);
         return ch;
     }

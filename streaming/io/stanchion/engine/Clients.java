@@ -93,6 +93,10 @@ final class Clients {
             replies.connectError(reply, Errors.INVALID_CLIENT_ID);
             return;
         }
+        if (id.length() > Names.MAX_CLIENT_ID_LENGTH) {
+            replies.connectError(reply, Errors.CLIENT_ID_TOO_LONG);
+            return;
+        }
         if (probing.contains(id)) {
             replies.connectError(reply, Errors.CLIENT_ALREADY_REGISTERED);
             return;

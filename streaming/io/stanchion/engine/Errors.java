@@ -11,6 +11,13 @@ final class Errors {
             "stan: invalid clientID: only alphanumeric and `-` or `_` characters allowed";
     static final String INVALID_ACK_WAIT = "stan: invalid ack wait time, should be >= 1s";
     static final String INVALID_MAX_IN_FLIGHT = "stan: invalid MaxInflight, should be >= 1";
+    /** Stanchion's length limits (the original has none): worded as the original's other name errors. */
+    static final String CLIENT_ID_TOO_LONG =
+            "stan: invalid clientID: longer than " + Names.MAX_CLIENT_ID_LENGTH + " characters";
+    static final String DURABLE_TOO_LONG =
+            "stan: invalid durable name: longer than " + Names.MAX_DURABLE_LENGTH + " characters";
+    static final String QUEUE_TOO_LONG =
+            "stan: invalid queue group name: longer than " + Names.MAX_QUEUE_LENGTH + " characters";
     static final String INVALID_CONNECT = "stan: invalid connection request";
     static final String INVALID_PUBLISH = "stan: invalid publish request";
     static final String INVALID_SUB_REQUEST = "stan: invalid subscription request";

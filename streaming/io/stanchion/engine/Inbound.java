@@ -13,7 +13,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The transport-side handlers: decode a request and hand it to the engine. Undecodable input is answered with the
- * original's error (or dropped where the original drops it) right here and never reaches the engine.
+ * original's error (or dropped where the original drops it) right here and never reaches the engine. So is a
+ * request naming one of the server's own subjects ({@link OwnSubjects}) for it to publish to: a heartbeat or
+ * delivery inbox is refused with the original's invalid-request error; a request whose reply subject is one is
+ * dropped (logged at debug), as answering it would make the server answer itself.
  * Threading: called on the transport's dispatch thread.
  */
 public final class Inbound {
@@ -21,24 +24,50 @@ public final class Inbound {
 
     private final Engine engine;
     private final Replies replies;
+    private final OwnSubjects own;
 
     public Inbound(Engine engine, io.stanchion.transport.Transport transport, Subjects subjects) {
         this.engine = engine;
         this.replies = new Replies(transport, subjects);
+        this.own = OwnSubjects.of(subjects, transport.requestInboxPrefix());
+    }
+
+    /** True (and logged) when {@code reply} is a subject the server must not answer on. */
+    private boolean ownReply(String subject, String reply) {
+        if (reply == null || !own.refused(reply)) {
+            return false;
+        }
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("request on {} dropped: its reply subject {} is one of the server's own", subject, reply);
+        }
+        return true;
     }
 
     public MessageHandler connect() {
         return (subject, reply, data) -> {
+            if (ownReply(subject, reply)) {
+                return;
+            }
+            ConnectRequest r;
             try {
-                engine.submit(new Command.Connect(ConnectRequest.parseFrom(data), reply));
+                r = ConnectRequest.parseFrom(data);
             } catch (InvalidProtocolBufferException e) {
                 replies.connectError(reply, Errors.INVALID_CONNECT);
+                return;
             }
+            if (own.refused(r.getHeartbeatInbox())) {
+                replies.connectError(reply, Errors.INVALID_CONNECT);
+                return;
+            }
+            engine.submit(new Command.Connect(r, reply));
         };
     }
 
     public MessageHandler publish() {
         return (subject, reply, data) -> {
+            if (ownReply(subject, reply)) { // before anything else: this runs for every message
+                return;
+            }
             try {
                 PubMsg m = PubMsg.parseFrom(data);
                 prehash(m.getSubject(), m.getConnID());
@@ -53,16 +82,29 @@ public final class Inbound {
 
     public MessageHandler subscribe() {
         return (subject, reply, data) -> {
+            if (ownReply(subject, reply)) {
+                return;
+            }
+            SubscriptionRequest r;
             try {
-                engine.submit(new Command.Subscribe(SubscriptionRequest.parseFrom(data), reply));
+                r = SubscriptionRequest.parseFrom(data);
             } catch (InvalidProtocolBufferException e) {
                 replies.subscriptionResponse(reply, null, Errors.INVALID_SUB_REQUEST);
+                return;
             }
+            if (own.refused(r.getInbox())) {
+                replies.subscriptionResponse(reply, null, Errors.INVALID_SUB_REQUEST);
+                return;
+            }
+            engine.submit(new Command.Subscribe(r, reply));
         };
     }
 
     public MessageHandler unsubscribe(boolean close) {
         return (subject, reply, data) -> {
+            if (ownReply(subject, reply)) {
+                return;
+            }
             try {
                 engine.submit(new Command.Unsubscribe(UnsubscribeRequest.parseFrom(data), reply, close));
             } catch (InvalidProtocolBufferException e) {
@@ -73,6 +115,9 @@ public final class Inbound {
 
     public MessageHandler close() {
         return (subject, reply, data) -> {
+            if (ownReply(subject, reply)) {
+                return;
+            }
             try {
                 engine.submit(new Command.Close(CloseRequest.parseFrom(data), reply));
             } catch (InvalidProtocolBufferException e) {
@@ -84,7 +129,7 @@ public final class Inbound {
     /** Client PINGs; an empty or undecodable one is dropped, as the original does. */
     public MessageHandler ping() {
         return (subject, reply, data) -> {
-            if (data == null || data.length == 0) {
+            if (data == null || data.length == 0 || ownReply(subject, reply)) {
                 return;
             }
             try {

@@ -1,7 +1,24 @@
 package io.stanchion.engine;
 
-/** Validation of client IDs and channel names, by the original server's rules. */
+/**
+ * Validation of client IDs, channel, durable and queue group names (the original server's rules, plus length
+ * limits) and of the subjects clients name for the server to publish to.
+ *
+ * <p>Lengths: the server's own {@code PUB} lines carry at most an inbox ({@link #MAX_INBOX_LENGTH}) and, for a
+ * heartbeat, its request inbox (about 60 characters) as reply, well within nats-server's max_control_line (4,096).
+ * Channel names travel in payloads, and in the client's publish subject {@code _STAN.pub.<cid>.<channel>}: with
+ * {@link #MAX_CHANNEL_LENGTH} and a client inbox as reply that line stays within 2 KB for any sane cluster ID.
+ */
 final class Names {
+    /** Longest client ID accepted (the original has no limit). */
+    static final int MAX_CLIENT_ID_LENGTH = 256;
+    /** Longest channel name accepted (the original has no limit). */
+    static final int MAX_CHANNEL_LENGTH = 512;
+    /** Longest durable name accepted. */
+    static final int MAX_DURABLE_LENGTH = 256;
+    /** Longest queue group name accepted. */
+    static final int MAX_QUEUE_LENGTH = 256;
+
     private Names() {
     }
 
@@ -44,11 +61,12 @@ final class Names {
     }
 
     /**
-     * A literal subject: non-empty, no '/', no empty token (leading, trailing or double '.'), no wildcard '*' or
-     * '>', and no whitespace (NATS could not carry it).
+     * A literal subject of at most {@link #MAX_CHANNEL_LENGTH} characters: non-empty, no '/', no empty token
+     * (leading, trailing or double '.'), no wildcard '*' or '>', and no whitespace (NATS could not carry it).
      */
     static boolean isValidChannel(String name) {
-        if (name == null || name.isEmpty() || name.charAt(0) == '.' || name.charAt(name.length() - 1) == '.') {
+        if (name == null || name.isEmpty() || name.length() > MAX_CHANNEL_LENGTH || name.charAt(0) == '.'
+                || name.charAt(name.length() - 1) == '.') {
             return false;
         }
         char prev = 0;

@@ -162,6 +162,12 @@ final class Subscriptions {
         if (!Names.isPublishableSubject(r.getInbox())) {
             throw new Refusal(Errors.INVALID_SUB_REQUEST);
         }
+        if (r.getDurableName().length() > Names.MAX_DURABLE_LENGTH) {
+            throw new Refusal(Errors.DURABLE_TOO_LONG);
+        }
+        if (r.getQGroup().length() > Names.MAX_QUEUE_LENGTH) {
+            throw new Refusal(Errors.QUEUE_TOO_LONG);
+        }
     }
 
     private Joining joinQueue(Channel ch, SubscriptionRequest r) throws Refusal {

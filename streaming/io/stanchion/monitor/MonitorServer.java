@@ -23,25 +23,43 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The monitoring HTTP server on Netty: one event-loop thread, which only parses requests and writes responses;
- * engine data comes back asynchronously from {@code Engine.call}. Routes: the original's {@code /streaming/*} JSON,
+ * engine data comes back asynchronously from {@code Engine.call}, and the response is written from the future's
+ * completion (the event loop never waits on it). Routes: the original's {@code /streaming/*} JSON,
  * {@code /healthz}, {@code /metrics} (Prometheus) and the {@code /streaming} status page.
+ *
+ * <p>Hardening ({@link Limits}): a request whose Host header the {@link HostCheck} refuses gets 403; an answer not
+ * ready within the response time-out, or refused by a busy or stopped engine, is a 503; a connection idle for the
+ * idle time-out is closed; connections beyond the cap are closed at once.
+ *
+ * <p>Threading: {@link #start} and {@link #close} from any thread; handlers run on the event loop.
  */
 public final class MonitorServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MonitorServer.class);
+
+    /** The monitoring server's limits. */
+    record Limits(Duration idleTimeout, int maxConnections, Duration responseTimeout) {
+        /** Production values: idle keep-alive connections closed after 60 s, 256 connections, 5 s answers. */
+        static final Limits DEFAULT = new Limits(Duration.ofSeconds(60), 256, Duration.ofSeconds(5));
+    }
 
     /** Answers one request; null means 404. */
     public interface Routes {
@@ -56,9 +74,11 @@ public final class MonitorServer implements AutoCloseable {
         this.channel = channel;
     }
 
-    /** Binds {@code host:port} (port 0 = any free port) and serves {@code routes}. */
-    public static MonitorServer start(String host, int port, Routes routes) throws InterruptedException {
+    /** Binds {@code host:port} (port 0 = any free port) and serves {@code routes} within {@code limits}. */
+    static MonitorServer start(String host, int port, Routes routes, Limits limits, HostCheck hosts)
+            throws InterruptedException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        AtomicInteger open = new AtomicInteger();
         try {
             Channel ch = new ServerBootstrap()
                     .group(group)
@@ -66,8 +86,18 @@ public final class MonitorServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel c) {
-                            c.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024),
-                                    new Handler(routes));
+                            if (open.incrementAndGet() > limits.maxConnections()) {
+                                open.decrementAndGet();
+                                LOG.debug("monitoring connection from {} closed: {} connections already open",
+                                        c.remoteAddress(), limits.maxConnections());
+                                c.close();
+                                return;
+                            }
+                            c.closeFuture().addListener(f -> open.decrementAndGet());
+                            c.pipeline().addLast(
+                                    new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS),
+                                    new HttpServerCodec(), new HttpObjectAggregator(64 * 1024),
+                                    new Handler(routes, hosts, limits.responseTimeout()));
                         }
                     })
                     .bind(host, port).sync().channel();
@@ -92,9 +122,13 @@ public final class MonitorServer implements AutoCloseable {
 
     private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final Routes routes;
+        private final HostCheck hosts;
+        private final Duration responseTimeout;
 
-        Handler(Routes routes) {
+        Handler(Routes routes, HostCheck hosts, Duration responseTimeout) {
             this.routes = routes;
+            this.hosts = hosts;
+            this.responseTimeout = responseTimeout;
         }
 
         @Override
@@ -102,6 +136,13 @@ public final class MonitorServer implements AutoCloseable {
             boolean keepAlive = HttpUtil.isKeepAlive(req);
             if (req.decoderResult().isFailure()) {
                 write(ctx, Response.badRequest("malformed request"), false);
+                return;
+            }
+            String host = req.headers().get(HttpHeaderNames.HOST);
+            if (!hosts.allows(host)) {
+                LOG.debug("monitoring request from {} refused: Host {} not allowed", ctx.channel().remoteAddress(),
+                        host);
+                write(ctx, new Response(403, Response.TEXT, "Host not allowed\n"), false);
                 return;
             }
             if (!req.method().equals(HttpMethod.GET) && !req.method().equals(HttpMethod.HEAD)) {
@@ -129,15 +170,19 @@ public final class MonitorServer implements AutoCloseable {
                 write(ctx, Response.notFound("404 page not found"), keepAlive, head);
                 return;
             }
-            result.orTimeout(10, TimeUnit.SECONDS).whenComplete((response, error) -> {
+            result.orTimeout(responseTimeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((response, error) -> {
                 Response r = error == null ? response : failure(path, error);
                 ctx.executor().execute(() -> write(ctx, r == null ? Response.notFound("404 page not found") : r,
                         keepAlive, head));
             });
         }
 
-        /** A failed request: a bad parameter found late is still a 400; a time-out or engine failure a 503. */
-        private static Response failure(String path, Throwable error) {
+        /**
+         * A failed request: a bad parameter found late is still a 400; a time-out is a 503 {@code server busy}; an
+         * engine that refused the query (queue full: RejectedExecutionException; stopped: IllegalStateException) a
+         * 503 with its reason; anything else a 503 too.
+         */
+        static Response failure(String path, Throwable error) {
             Throwable cause = error;
             while (cause instanceof CompletionException && cause.getCause() != null) {
                 cause = cause.getCause();
@@ -145,10 +190,17 @@ public final class MonitorServer implements AutoCloseable {
             if (cause instanceof Query.BadParameter bad) {
                 return Response.badRequest(bad.getMessage());
             }
+            if (cause instanceof TimeoutException) {
+                LOG.debug("monitoring request {} timed out", path);
+                return new Response(503, Response.TEXT, "server busy\n");
+            }
+            if (cause instanceof RejectedExecutionException || cause instanceof IllegalStateException) {
+                LOG.debug("monitoring request {} refused: {}", path, cause.toString());
+                String why = cause.getMessage() == null ? "server busy" : cause.getMessage();
+                return new Response(503, Response.TEXT, why + "\n");
+            }
             LOG.warn("monitoring request {} failed: {}", path, cause.toString());
-            String reason = cause instanceof TimeoutException ? "timed out waiting for the engine"
-                    : "internal error";
-            return new Response(503, Response.TEXT, "server busy: " + reason + "\n");
+            return new Response(503, Response.TEXT, "server busy: internal error\n");
         }
 
         private static void write(ChannelHandlerContext ctx, Response r, boolean keepAlive) {
@@ -170,6 +222,16 @@ public final class MonitorServer implements AutoCloseable {
             } else {
                 ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
             }
+        }
+
+        /** The idle time-out: a keep-alive connection without traffic for that long is closed. */
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof IdleStateEvent) {
+                ctx.close();
+                return;
+            }
+            super.userEventTriggered(ctx, evt);
         }
 
         @Override

@@ -11,8 +11,9 @@ import java.util.regex.Pattern;
 /**
  * Everything served on the monitoring port: the original's JSON endpoints ({@code /streaming/serverz|storez|
  * clientsz|channelsz|isFTActive}), the status page ({@code /streaming}, {@code /streaming/}), {@code /healthz} and
- * Prometheus {@code /metrics}. As in the original, {@code ?callback=fn} turns a JSON answer into JSONP.
- * {@link #start} binds it; {@link #close} stops it.
+ * Prometheus {@code /metrics}. With {@code --http_jsonp}, {@code ?callback=fn} turns a JSON answer into JSONP
+ * (as in the original); without it (the default) the parameter is ignored: JSONP lets any web page read the
+ * answers. {@link #start} binds it; {@link #close} stops it.
  */
 public final class Monitoring implements AutoCloseable {
     /** A JSONP callback: a JavaScript identifier path, nothing that could smuggle script. */
@@ -34,9 +35,10 @@ public final class Monitoring implements AutoCloseable {
                 case "/streaming", "/streaming/" -> CompletableFuture.completedFuture(StatusPage.response());
                 default -> streaming.handle(path, query);
             };
-            return r == null ? null : jsonp(r, query);
+            return r == null || !config.httpJsonp ? r : jsonp(r, query);
         };
-        return new Monitoring(MonitorServer.start(config.httpHost, config.httpPort, routes));
+        return new Monitoring(MonitorServer.start(config.httpHost, config.httpPort, routes,
+                MonitorServer.Limits.DEFAULT, HostCheck.forBinding(config.httpHost, config.httpAllowedHosts)));
     }
 
     /** {@code 200 {"status": "ok"}}, or after a fail-stop {@code 503 {"status": "error", "error": "<cause>"}}. */

@@ -201,12 +201,16 @@ final class StreamingEndpoints {
         }
     }
 
+    /**
+     * One subscription as the original shows it: a durable queue member has no {@code durable_name}, its durable
+     * name is in {@code queue_name} ({@code durable:group}).
+     */
     private static void sub(Json j, Snapshot.Sub s) {
         j.element()
                 .field("client_id", s.clientId())
                 .field("inbox", s.inbox())
                 .field("ack_inbox", s.ackInbox())
-                .fieldIfNotEmpty("durable_name", s.durableName())
+                .fieldIfNotEmpty("durable_name", s.queueName().isEmpty() ? s.durableName() : "")
                 .fieldIfNotEmpty("queue_name", s.queueName())
                 .field("is_durable", s.durable())
                 .field("is_offline", s.offline())

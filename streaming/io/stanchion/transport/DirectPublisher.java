@@ -1,5 +1,6 @@
 package io.stanchion.transport;
 
+import io.stanchion.config.Redaction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,11 +62,14 @@ final class DirectPublisher implements AutoCloseable {
      * Connects to {@code url} ({@code nats://host:port}, user info in it taking precedence over {@code user},
      * {@code password} and {@code token}), named {@code name}.
      *
-     * @throws IOException when it cannot connect, the server wants TLS, or refuses the CONNECT
+     * @throws TlsRequired when the server's INFO says it requires TLS (nothing is sent to it then)
+     * @throws IOException when it cannot connect or the server refuses the CONNECT; messages never show the
+     *     password or token of {@code url}
      */
     static DirectPublisher connect(String url, String user, String password, String token, String name,
                                    Duration timeout) throws IOException {
         URI uri = URI.create(url.contains("://") ? url : "nats://" + url);
+        String shown = Redaction.urls(url);
         String userInfo = uri.getRawUserInfo();
         if (userInfo != null) {
             int colon = userInfo.indexOf(':');
@@ -88,10 +92,10 @@ final class DirectPublisher implements AutoCloseable {
             InputStream in = new BufferedInputStream(s.getInputStream(), 4096);
             String info = readLine(in);
             if (info == null || !info.startsWith("INFO ")) {
-                throw new IOException("no INFO from " + url + " (got " + info + ")");
+                throw new IOException("no INFO from " + shown + " (got " + info + ")");
             }
             if (TLS_REQUIRED.matcher(info).find()) {
-                throw new IOException(url + " requires TLS");
+                throw new TlsRequired(shown + " requires TLS");
             }
             Matcher m = MAX_PAYLOAD.matcher(info);
             long maxPayload = m.find() ? Long.parseLong(m.group(1)) : 1 << 20;
@@ -115,10 +119,10 @@ final class DirectPublisher implements AutoCloseable {
             while (true) {
                 String line = readLine(in);
                 if (line == null) {
-                    throw new IOException(url + " closed the connection after CONNECT");
+                    throw new IOException(shown + " closed the connection after CONNECT");
                 }
                 if (line.startsWith("-ERR")) {
-                    throw new IOException(url + " refused the connection: " + line.substring(4).trim());
+                    throw new IOException(shown + " refused the connection: " + line.substring(4).trim());
                 }
                 if (line.equals("PONG")) {
                     break;
@@ -134,7 +138,7 @@ final class DirectPublisher implements AutoCloseable {
             } catch (IOException ignored) {
                 // already failing
             }
-            throw e instanceof IOException io ? io : new IOException(e.toString(), e);
+            throw e instanceof IOException io ? io : new IOException(Redaction.urls(e.toString()), e);
         }
     }
 
@@ -325,5 +329,12 @@ final class DirectPublisher implements AutoCloseable {
     /** Percent-decoding of URL user info ('+' stays '+'). */
     private static String decode(String s) {
         return java.net.URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+    }
+
+    /** The server requires TLS, which this connection does not speak: it must not be used with that server. */
+    static final class TlsRequired extends IOException {
+        TlsRequired(String message) {
+            super(message);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.stanchion.transport;
 
+import io.stanchion.config.Redaction;
 import io.stanchion.config.ServerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,8 +22,11 @@ import java.util.function.Consumer;
  * broken connection had not written yet is lost: PubAcks the clients then time out on (and republish), deliveries
  * redelivered after their AckWait — at-least-once holds.
  *
- * <p>The direct connection is not used with TLS or NKey/JWT credentials (jnats carries everything then), nor with
- * {@code -Dstanchion.directPublish=false}.
+ * <p>The direct connection speaks plain TCP only: it is not used with any TLS setting, with a configured URL whose
+ * scheme is not {@code nats://} ({@code tls://}, {@code ws://}, ...), with NKey/JWT credentials (jnats carries
+ * everything then), nor with {@code -Dstanchion.directPublish=false}; and it is given up for good, never retried,
+ * once jnats is connected through another scheme or a server's INFO says it requires TLS. So credentials and
+ * messages never go in the clear to a broker meant to be reached over TLS.
  *
  * <p>Threading: {@link #publish} and {@link #flush} on the engine thread only; {@link #probe} from any thread.
  */
@@ -41,6 +45,8 @@ public final class EngineOutput implements Transport, AutoCloseable {
     private int ticksSinceAttempt;
     private static final int MAX_ATTEMPT_INTERVAL_TICKS = 60;
     private volatile boolean closed;
+    /** Set for good when the broker turns out to want TLS: the direct connection is never tried again. */
+    private volatile boolean givenUp;
 
     private EngineOutput(JnatsTransport jnats, ServerConfig config, boolean enabled) {
         this.jnats = jnats;
@@ -60,9 +66,21 @@ public final class EngineOutput implements Transport, AutoCloseable {
 
     /** The engine's output over {@code jnats}, with a direct publishing connection when the configuration allows. */
     public static EngineOutput over(JnatsTransport jnats, ServerConfig config) {
-        boolean enabled = !config.tlsEnabled() && config.natsCredentials == null && config.nkeySeedFile == null
+        return new EngineOutput(jnats, config, directAllowed(config));
+    }
+
+    /** Whether {@code config} allows a plain-TCP publishing connection beside jnats. */
+    static boolean directAllowed(ServerConfig config) {
+        return !config.tlsEnabled() && config.natsCredentials == null && config.nkeySeedFile == null
+                && config.natsUrls.stream().allMatch(EngineOutput::isPlainNatsUrl)
                 && !"false".equalsIgnoreCase(System.getProperty("stanchion.directPublish"));
-        return new EngineOutput(jnats, config, enabled);
+    }
+
+    /** A {@code nats://} URL, or one without a scheme (jnats reads it as {@code nats://}). */
+    static boolean isPlainNatsUrl(String url) {
+        String u = url.trim();
+        int scheme = u.indexOf("://");
+        return scheme < 0 || u.substring(0, scheme).equalsIgnoreCase("nats");
     }
 
     /** Whether publishes currently go through the direct connection. */
@@ -72,7 +90,7 @@ public final class EngineOutput implements Transport, AutoCloseable {
     }
 
     private void connectOnce(boolean first) {
-        if (closed) {
+        if (closed || givenUp) {
             return;
         }
         DirectPublisher d = direct;
@@ -80,9 +98,13 @@ public final class EngineOutput implements Transport, AutoCloseable {
             d.closeIfStalled(STALLED_WRITE_NANOS);
             return;
         }
-        String url = jnats.connectedUrl();
+        String url = jnats.connectedServer();
         if (url == null) {
             return; // jnats is reconnecting: try again later
+        }
+        if (!isPlainNatsUrl(url)) {
+            giveUp(Redaction.urls(url) + " is not a plain nats:// server");
+            return;
         }
         if (++ticksSinceAttempt < attemptEveryTicks) {
             return;
@@ -98,19 +120,27 @@ public final class EngineOutput implements Transport, AutoCloseable {
             direct = next;
             attemptEveryTicks = 1;
             if (!first) {
-                LOG.info("NATS publishing connection to {} restored", url);
+                LOG.info("NATS publishing connection to {} restored", Redaction.urls(url));
             }
+        } catch (DirectPublisher.TlsRequired e) {
+            giveUp(e.getMessage());
         } catch (IOException e) {
             // A broker that keeps refusing (e.g. credentials only jnats has) is asked less and less often: up to
             // once a minute, so that its log does not fill with refused connections.
             attemptEveryTicks = Math.min(MAX_ATTEMPT_INTERVAL_TICKS, attemptEveryTicks * 2);
             if (first) {
                 LOG.info("No direct publishing connection ({}); publishing through the main connection",
-                        e.getMessage());
+                        Redaction.secrets(e.getMessage(), config));
             } else {
-                LOG.debug("publishing connection to {}: {}", url, e.getMessage());
+                LOG.debug("publishing connection to {}: {}", Redaction.urls(url),
+                        Redaction.secrets(e.getMessage(), config));
             }
         }
+    }
+
+    private void giveUp(String why) {
+        givenUp = true;
+        LOG.info("No direct publishing connection ({}): everything is published through the main connection", why);
     }
 
     /**
@@ -161,6 +191,11 @@ public final class EngineOutput implements Transport, AutoCloseable {
     @Override
     public void probe(String subject, byte[] payload, Duration timeout, Consumer<Boolean> onResult) {
         jnats.probe(subject, payload, timeout, onResult);
+    }
+
+    @Override
+    public String requestInboxPrefix() {
+        return jnats.requestInboxPrefix();
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.nats.client.NKey;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.stanchion.config.PemTls;
+import io.stanchion.config.Redaction;
 import io.stanchion.config.ServerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,9 +35,11 @@ public final class JnatsTransport implements Transport, AutoCloseable {
 
     private final Connection connection;
     private final Dispatcher dispatcher;
+    private final String inboxPrefix;
 
-    private JnatsTransport(Connection connection) {
+    private JnatsTransport(Connection connection, String inboxPrefix) {
         this.connection = connection;
+        this.inboxPrefix = inboxPrefix;
         this.dispatcher = connection.createDispatcher();
         // Never drop an inbound request because the engine is momentarily behind: the engine's queue is the
         // backpressure, and client pub-ack windows bound what can be outstanding.
@@ -45,7 +48,11 @@ public final class JnatsTransport implements Transport, AutoCloseable {
 
     /** Connects to the configured NATS servers; throws IOException with a one-line reason when none answers. */
     public static JnatsTransport connect(ServerConfig config) throws IOException {
+        // A request inbox prefix of its own (jnats's default, "_INBOX.", is every client's): clients can then be
+        // refused when they name one of the server's reply inboxes as theirs.
+        String inboxPrefix = "_INBOX." + io.nats.client.NUID.nextGlobal() + ".";
         Options.Builder options = new Options.Builder()
+                .inboxPrefix(inboxPrefix)
                 .servers(config.natsUrls.toArray(String[]::new))
                 .connectionName("_NSS-" + config.clusterId + "-general")
                 .maxReconnects(-1)
@@ -57,7 +64,7 @@ public final class JnatsTransport implements Transport, AutoCloseable {
                 // Every subject published to is a reply subject the broker handed over, or a client inbox the
                 // engine checked when the client named it (Names.isPublishableSubject): no check per publish.
                 .noSubjectValidation()
-                .errorListener(new LoggingErrorListener())
+                .errorListener(new LoggingErrorListener(config))
                 .connectionListener((conn, type) -> LOG.info("NATS connection {}", type));
         if (config.natsToken != null) {
             options.token(config.natsToken.toCharArray());
@@ -86,13 +93,13 @@ public final class JnatsTransport implements Transport, AutoCloseable {
             }
         }
         try {
-            return new JnatsTransport(Nats.connect(options.build()));
+            return new JnatsTransport(Nats.connect(options.build()), inboxPrefix);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while connecting to NATS");
         } catch (IOException e) {
-            throw new IOException("unable to connect to NATS server(s) " + String.join(",", config.natsUrls)
-                    + ": " + e.getMessage());
+            throw new IOException(Redaction.secrets("unable to connect to NATS server(s) "
+                    + String.join(",", config.natsUrls) + ": " + e.getMessage(), config));
         }
     }
 
@@ -192,8 +199,18 @@ public final class JnatsTransport implements Transport, AutoCloseable {
                         && !reply.isStatusMessage()));
     }
 
-    /** Name of the connected server URL, for logs. */
+    @Override
+    public String requestInboxPrefix() {
+        return inboxPrefix;
+    }
+
+    /** The URL of the connected server, for logs: credentials in it are redacted. */
     public String connectedUrl() {
+        return Redaction.urls(connection.getConnectedUrl());
+    }
+
+    /** The URL of the connected server as jnats has it (user info included), or null while disconnected. */
+    String connectedServer() {
         return connection.getConnectedUrl();
     }
 

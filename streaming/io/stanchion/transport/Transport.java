@@ -24,4 +24,12 @@ public interface Transport {
      */
     default void flush() {
     }
+
+    /**
+     * The prefix of every reply inbox this connection's requests use (the server subscribes to it), or null when
+     * it has none of its own: a client must never name such an inbox for the server to publish to.
+     */
+    default String requestInboxPrefix() {
+        return null;
+    }
 }

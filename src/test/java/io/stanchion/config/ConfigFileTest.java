@@ -354,6 +354,11 @@ class ConfigFileTest {
         assertThat(parse("port: 4555\nnats_server_url: \"nats://x:1\"").natsUrls)
                 .as("an explicit URL wins").containsExactly("nats://x:1");
         assertThat(parse("streaming { http_port: 8444, http_host: \"0.0.0.0\" }").httpPort).isEqualTo(8444);
+        assertThat(parse("http_jsonp: true").httpJsonp).isTrue();
+        assertThat(parse("streaming { http_allowed_hosts: \"a.example,b\" }").httpAllowedHosts)
+                .containsExactly("a.example", "b");
+        assertThat(parse("http_allowed_hosts: [\"a.example\", \"*\"]").httpAllowedHosts)
+                .containsExactly("a.example", "*");
         assertThat(parse("authorization { token: t0k }").natsToken).isEqualTo("t0k");
         assertThat(parse("authorization { user: a, password: b }\nuser: c\npassword: d").natsUser)
                 .as("the streaming user wins over the NATS authorization").isEqualTo("c");

@@ -120,6 +120,11 @@ class FlagsTest {
         assertThat(c.httpHost).isEqualTo("0.0.0.0");
         assertThat(Flags.parse("--auth", "tok").natsToken).isEqualTo("tok");
         assertThat(Flags.parse("--http_port=9", "--http_host=h").httpPort).isEqualTo(9);
+        assertThat(Flags.parse().httpJsonp).as("JSONP off by default").isFalse();
+        assertThat(Flags.parse("--http_jsonp").httpJsonp).isTrue();
+        assertThat(Flags.parse().httpAllowedHosts).isEmpty();
+        assertThat(Flags.parse("--http_allowed_hosts", " Mon.example , stanchion,").httpAllowedHosts)
+                .containsExactly("mon.example", "stanchion");
         assertThat(Flags.parse("-secure=false").tlsEnabled()).isFalse();
         assertThatThrownBy(() -> Flags.parse("-tls_client_cert", "/c.pem"))
                 .hasMessage("tls_client_cert is set but tls_client_key is not: both are needed");

@@ -29,6 +29,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -68,6 +69,9 @@ class CrashRecoveryTest {
         try (Connection nc = Nats.connect(new io.nats.client.Options.Builder().server(nats.url())
                 .maxMessagesInOutgoingQueue(1_000_000).build())) {
             RawStan stan = new RawStan(nc, CLUSTER);
+            // jnats swallows what a message handler throws: handlers record their first failure here, and the
+            // test thread checks it (callbackFailures.check()) after every step
+            CallbackFailures callbackFailures = new CallbackFailures();
             ServerProcess server = startReady(args);
             stan.connect("crash-pub");
             stan.connect("crash-sub");
@@ -95,7 +99,7 @@ class CrashRecoveryTest {
                                 .setSequence(msg.getSequence()).build().toByteArray());
                     }
                 } catch (Exception e) {
-                    throw new IllegalStateException(e);
+                    callbackFailures.record(e);
                 }
             });
             String inbox = "_INBOX.durable." + RawStan.nuid();
@@ -115,11 +119,15 @@ class CrashRecoveryTest {
                 }
                 try {
                     PubAck a = PubAck.parseFrom(m.getData());
-                    assertThat(a.getError()).isEmpty();
-                    acked.add(a.getGuid());
+                    if (!a.getError().isEmpty()) {
+                        callbackFailures.record(new AssertionError("PubAck for " + a.getGuid() + " has error "
+                                + a.getError()));
+                    } else {
+                        acked.add(a.getGuid());
+                    }
                     window.release();
                 } catch (Exception e) {
-                    throw new IllegalStateException(e);
+                    callbackFailures.record(e);
                 }
             });
             pubAcks.subscribe(ackSubject);
@@ -152,7 +160,9 @@ class CrashRecoveryTest {
                 int before = acked.size();
                 publisher.start();
                 // Kill at a random moment once PubAcks are flowing.
-                await().atMost(Duration.ofSeconds(20)).until(() -> acked.size() > before + 50);
+                await().atMost(Duration.ofSeconds(20))
+                        .until(() -> callbackFailures.any() || acked.size() > before + 50);
+                callbackFailures.check();
                 Thread.sleep(random.nextInt(300)); // the random moment itself, not a wait for a condition
                 server.kill();
                 assertThat(server.awaitExit(Duration.ofSeconds(10))).isNotNull();
@@ -174,6 +184,7 @@ class CrashRecoveryTest {
                     });
                     assertThat(missing).as("pending deliveries not redelivered after restart %d", t).isEmpty();
                 });
+                callbackFailures.check();
                 totalAcked = acked.size();
             }
 
@@ -193,7 +204,7 @@ class CrashRecoveryTest {
                         sawEnd.countDown();
                     }
                 } catch (Exception e) {
-                    throw new IllegalStateException(e);
+                    callbackFailures.record(e);
                 }
             });
             String readInbox = "_INBOX.read." + RawStan.nuid();
@@ -202,6 +213,7 @@ class CrashRecoveryTest {
             stan.subscribeOk(RawStan.subRequest("crash-sub", CHANNEL, readInbox).setMaxInFlight(10_000_000)
                     .setStartPosition(StartPosition.First).build());
             assertThat(sawEnd.await(60, TimeUnit.SECONDS)).as("whole channel read back").isTrue();
+            callbackFailures.check();
 
             synchronized (log) {
                 assertThat(log.firstKey()).isEqualTo(1L);
@@ -230,6 +242,27 @@ class CrashRecoveryTest {
             }
             assertThat(totalAcked).isGreaterThan(TRIALS * 50);
             server.close();
+        }
+    }
+
+    /** The first failure in a client callback (those run on jnats threads, which would swallow it). */
+    private static final class CallbackFailures {
+        private final AtomicReference<Throwable> first = new AtomicReference<>();
+
+        void record(Throwable t) {
+            first.compareAndSet(null, t);
+        }
+
+        boolean any() {
+            return first.get() != null;
+        }
+
+        /** On the test thread: fails the test with the recorded failure, if any. */
+        void check() {
+            Throwable t = first.get();
+            if (t != null) {
+                throw new AssertionError("failure in a client callback: " + t, t);
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package io.stanchion.transport;
 
+import io.stanchion.config.ServerConfig;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
@@ -12,7 +13,9 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -125,6 +128,42 @@ class DirectPublisherTest {
                 .isInstanceOf(IOException.class).hasMessageContaining("requires TLS");
         assertThatThrownBy(() -> connectTo("INFO {}\r\n", "-ERR 'Authorization Violation'\r\n"))
                 .isInstanceOf(IOException.class).hasMessageContaining("Authorization Violation");
+    }
+
+    @Test
+    void aServerThatRequiresTlsGetsNothingInTheClear() throws Exception {
+        try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<byte[]> received = CompletableFuture.supplyAsync(() -> {
+                try (Socket s = ss.accept()) {
+                    s.getOutputStream().write("INFO {\"tls_required\":true}\r\n".getBytes(StandardCharsets.US_ASCII));
+                    return s.getInputStream().readAllBytes(); // until the client closes
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            assertThatThrownBy(() -> DirectPublisher.connect("nats://stan:pw-1234@127.0.0.1:" + ss.getLocalPort(),
+                    null, null, null, "n", T)).isInstanceOf(DirectPublisher.TlsRequired.class)
+                    .hasMessageContaining("stan:[REDACTED]@").hasMessageNotContaining("pw-1234");
+            assertThat(received.get(5, TimeUnit.SECONDS)).as("no CONNECT (credentials) sent").isEmpty();
+        }
+    }
+
+    @Test
+    void anyTlsSettingOrNonNatsUrlRulesOutTheDirectConnection() {
+        ServerConfig.Builder b = ServerConfig.builder();
+        assertThat(EngineOutput.directAllowed(b.natsUrls(List.of("nats://a:4222", "b:4222")).build())).isTrue();
+        for (List<String> urls : List.of(List.of("tls://a:4222"), List.of("nats://a:4222", " TLS://b:4222"),
+                List.of("nats://a:4222,", "opentls://b:1"), List.of("ws://a:80"), List.of("wss://u:p@a:443"))) {
+            assertThat(EngineOutput.directAllowed(b.natsUrls(urls).build())).as("%s", urls).isFalse();
+        }
+        b.natsUrls(List.of("nats://a:4222"));
+        assertThat(EngineOutput.directAllowed(b.secure(true).build())).isFalse();
+        assertThat(EngineOutput.directAllowed(b.secure(false).tlsSkipVerify(true).build())).isFalse();
+        assertThat(EngineOutput.directAllowed(b.tlsSkipVerify(false).tlsServerName("x").build())).isFalse();
+        assertThat(EngineOutput.directAllowed(b.tlsServerName(null).nkeySeedFile(Path.of("seed")).build()))
+                .isFalse();
+        assertThat(EngineOutput.isPlainNatsUrl("NATS://x:1")).isTrue();
+        assertThat(EngineOutput.isPlainNatsUrl("tls://x:1")).isFalse();
     }
 
     private static void connectTo(String info, String answer) throws Exception {
