@@ -154,7 +154,16 @@ public final class Engine implements AutoCloseable {
      * {@link IllegalStateException}.
      */
     public <T> CompletableFuture<T> call(Function<EngineView, T> query) {
-        CompletableFuture<T> result = new CompletableFuture<>();
+        return call(query, Function.identity());
+    }
+
+    /**
+     * As {@link #call(Function)}, with {@code render} applied to the query's result on the query thread before
+     * the future completes: the rendering never runs on the engine thread nor on the caller's (e.g. the HTTP event
+     * loop), even when the caller attaches to an already completed future.
+     */
+    public <T, R> CompletableFuture<R> call(Function<EngineView, T> query, Function<T, R> render) {
+        CompletableFuture<R> result = new CompletableFuture<>();
         Command.Task task = new Command.Task(() -> {
             T value;
             try {
@@ -163,7 +172,13 @@ public final class Engine implements AutoCloseable {
                 queryThread.execute(() -> result.completeExceptionally(e));
                 return;
             }
-            queryThread.execute(() -> result.complete(value));
+            queryThread.execute(() -> {
+                try {
+                    result.complete(render.apply(value));
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                }
+            });
         });
         if (!running || failStop.tripped()) {
             result.completeExceptionally(new IllegalStateException(stoppedReason()));

@@ -138,7 +138,7 @@ public final class Metrics {
 
     /** Refreshes channel and subscription series from a snapshot, then renders the Prometheus text format. */
     public CompletableFuture<Response> scrape(Engine engine) {
-        return engine.call(view -> new Object[] {view.totals(), view.channels()}).thenApply(r -> {
+        return engine.call(view -> new Object[] {view.totals(), view.channels()}, r -> {
             synchronized (this) {
                 Snapshot.Totals t = (Snapshot.Totals) r[0];
                 @SuppressWarnings("unchecked")

@@ -66,7 +66,7 @@ final class StreamingEndpoints {
                     .field("now", RFC3339.format(OffsetDateTime.now(ZoneOffset.UTC)))
                     .end().toString()));
         }
-        return engine.call(view -> view.totals()).thenApply(t -> {
+        return engine.call(view -> view.totals(), t -> {
             Counters c = engine.counters();
             OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
             Json j = new Json().begin()
@@ -99,7 +99,7 @@ final class StreamingEndpoints {
     }
 
     private CompletableFuture<Response> storez() {
-        return engine.call(view -> view.totals()).thenApply(t -> {
+        return engine.call(view -> view.totals(), t -> {
             Json j = header(new Json().begin()).field("type", storeType);
             LimitsJson.write(j, config);
             j.field("total_msgs", t.msgs()).field("total_bytes", t.bytes());
@@ -113,7 +113,7 @@ final class StreamingEndpoints {
         // parameters are validated here, on the request thread: a bad one is a 400, never a failed future
         int offset = q.nonNegative("offset", 0);
         int limit = q.nonNegative("limit", DEFAULT_LIMIT);
-        return engine.call(view -> view.clients()).thenApply(all -> {
+        return engine.call(view -> view.clients(), all -> {
             if (only != null) {
                 for (Snapshot.Client c : all) {
                     if (c.id().equals(only)) {
@@ -160,7 +160,7 @@ final class StreamingEndpoints {
         boolean subs = q.flag("subs");
         int offset = q.nonNegative("offset", 0);
         int limit = q.nonNegative("limit", DEFAULT_LIMIT);
-        return engine.call(view -> view.channels()).thenApply(all -> {
+        return engine.call(view -> view.channels(), all -> {
             if (only != null) {
                 for (Snapshot.Channel ch : all) {
                     if (ch.name().equals(only)) {
