@@ -167,12 +167,13 @@ final class ChronicleChannelLog implements ChannelLog {
         try {
             recover();
             applyFirstSequenceFile();
-        } catch (RuntimeException e) {
-            closeQuietly();
-            if (e instanceof StoreException) {
-                throw e;
+        } catch (Throwable e) {
+            try {
+                closeQuietly();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
             }
-            throw new StoreException("channel " + name + ": cannot recover " + directory + ": " + e, e);
+            throw StoreFaults.wrap("channel " + name + ": cannot recover " + directory, e);
         }
     }
 
@@ -335,11 +336,12 @@ final class ChronicleChannelLog implements ChannelLog {
                     throw e;
                 }
             }
-        } catch (StoreException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new StoreException("channel " + name + ": cannot append sequence " + seq + " (" + record.length
-                    + " bytes): " + e, e);
+        } catch (Throwable e) {
+            if (StoreFaults.isMappingFault(e)) {
+                broken = "a memory-mapped access fault while appending sequence " + seq; // the excerpt's fate unknown
+            }
+            throw StoreFaults.wrap("channel " + name + ": cannot append sequence " + seq + " (" + record.length
+                    + " bytes)", e);
         }
         unsynced = true;
         if (empty) {
@@ -403,10 +405,8 @@ final class ChronicleChannelLog implements ChannelLog {
             byte[] record = new byte[length];
             bytes.read(start + HEADER_SIZE, record, 0, length);
             return new StoredMessage(sequence, ts, record);
-        } catch (StoreException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new StoreException("channel " + name + ": cannot read sequence " + sequence + ": " + e, e);
+        } catch (Throwable e) {
+            throw StoreFaults.wrap("channel " + name + ": cannot read sequence " + sequence + " in " + directory, e);
         }
     }
 
@@ -424,10 +424,8 @@ final class ChronicleChannelLog implements ChannelLog {
         try (DocumentContext dc = openExcerpt(sequence)) {
             Bytes<?> bytes = dc.wire().bytes();
             return bytes.readLong(bytes.readPosition() + offset);
-        } catch (StoreException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new StoreException("channel " + name + ": cannot read sequence " + sequence + ": " + e, e);
+        } catch (Throwable e) {
+            throw StoreFaults.wrap("channel " + name + ": cannot read sequence " + sequence + " in " + directory, e);
         }
     }
 
@@ -600,10 +598,11 @@ final class ChronicleChannelLog implements ChannelLog {
             // a first sequence inside deleted cycles.
             advanceFirst(target, true);
             deleteCyclesBefore(target);
-        } catch (StoreException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new StoreException("channel " + name + ": cannot remove messages before " + target + ": " + e, e);
+        } catch (Throwable e) {
+            if (StoreFaults.isMappingFault(e)) {
+                broken = "a memory-mapped access fault while removing messages before " + target;
+            }
+            throw StoreFaults.wrap("channel " + name + ": cannot remove messages before " + target, e);
         }
     }
 
@@ -755,8 +754,8 @@ final class ChronicleChannelLog implements ChannelLog {
                 map.order(ByteOrder.LITTLE_ENDIAN);
             }
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException | RuntimeException e) {
-            throw new StoreException("channel " + name + ": cannot write " + file + ": " + e, e);
+        } catch (Throwable e) {
+            throw StoreFaults.wrap("channel " + name + ": cannot write " + file, e);
         }
         firstSequenceMap = map;
         firstSequenceUnsynced = true;
@@ -875,8 +874,12 @@ final class ChronicleChannelLog implements ChannelLog {
                 FileOps.fsyncDirectory(directory.getParent());
                 parentDirty = false;
             }
-        } catch (IOException | RuntimeException e) {
-            throw new StoreException("channel " + name + ": fsync failed in " + directory + ": " + e, e);
+        } catch (Throwable e) {
+            // Never retried (the kernel may have dropped the dirty pages it could not write: a later fsync would
+            // succeed without them), so the log refuses every further write.
+            StoreException failure = StoreFaults.wrap("channel " + name + ": fsync failed in " + directory, e);
+            broken = failure.getMessage();
+            throw failure;
         }
     }
 

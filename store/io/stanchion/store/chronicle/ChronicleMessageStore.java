@@ -369,9 +369,8 @@ public final class ChronicleMessageStore implements MessageStore {
                 builder.blockSize(options.blockSize());
             }
             queue = builder.build();
-        } catch (RuntimeException e) {
-            throw new StoreException("channel " + channel + ": cannot open queue in " + dir + ": "
-                    + FileOps.oneLine(e), e);
+        } catch (Throwable e) {
+            throw StoreFaults.wrap("channel " + channel + ": cannot open queue in " + dir, e);
         }
         return new ChronicleChannelLog(channel, dir, queue, clock, created); // closes the queue if it throws
     }
@@ -427,8 +426,8 @@ public final class ChronicleMessageStore implements MessageStore {
         StoreException failure = null;
         try {
             log.close();
-        } catch (RuntimeException e) {
-            failure = e instanceof StoreException se ? se : new StoreException(e.toString(), e);
+        } catch (Throwable e) {
+            failure = StoreFaults.wrap("channel " + name + ": cannot close " + dir, e);
         }
         BackgroundResourceReleaser.releasePendingResources(); // unmap and close its cycle files before unlinking
         // Rename first: one atomic step after which recovery no longer sees the channel, whatever happens next.

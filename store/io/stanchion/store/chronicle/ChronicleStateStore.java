@@ -290,10 +290,13 @@ public final class ChronicleStateStore implements StateStore {
                 + " is in use by another store (lock " + this.stateDir.resolve(LOCK_FILE) + ")");
         try {
             recover();
-        } catch (RuntimeException e) {
-            close();
-            throw e instanceof StoreException ? e
-                    : new StoreException("state directory " + this.stateDir + ": cannot open: " + e, e);
+        } catch (Throwable e) {
+            try {
+                close();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw StoreFaults.wrap("state directory " + this.stateDir + ": cannot open", e);
         }
     }
 
@@ -657,8 +660,11 @@ public final class ChronicleStateStore implements StateStore {
         Generation g = current;
         try {
             g.fsync(true, true);
-        } catch (IOException | RuntimeException e) {
-            throw new StoreException("state journal " + g.dir + ": fsync failed: " + e, e);
+        } catch (Throwable e) {
+            // Never retried: the journal refuses every further write (see ChannelLog's contract).
+            StoreException failure = StoreFaults.wrap("state journal " + g.dir + ": fsync failed", e);
+            broken = failure.getMessage();
+            throw failure;
         }
     }
 
@@ -769,9 +775,10 @@ public final class ChronicleStateStore implements StateStore {
                 writeRecord(g);
                 i = end;
             }
-        } catch (RuntimeException ex) {
-            broken = ex.toString();
-            throw new StoreException("state journal " + g.dir + ": cannot append: " + ex, ex);
+        } catch (Throwable ex) {
+            StoreException failure = StoreFaults.wrap("state journal " + g.dir + ": cannot append", ex);
+            broken = failure.getMessage();
+            throw failure;
         }
         long events = b.events();
         b.clear();
@@ -783,10 +790,11 @@ public final class ChronicleStateStore implements StateStore {
         Generation g = current;
         try {
             writeRecord(g);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             // The record may or may not be in the queue; the ordinals would no longer match: refuse further writes.
-            broken = e.toString();
-            throw new StoreException("state journal " + g.dir + ": cannot append: " + e, e);
+            StoreException failure = StoreFaults.wrap("state journal " + g.dir + ": cannot append", e);
+            broken = failure.getMessage();
+            throw failure;
         }
         appended(1);
     }
@@ -828,34 +836,32 @@ public final class ChronicleStateStore implements StateStore {
                 g.fsync(true, false);
             }
             g.close();
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) {
             if (g != null) {
                 g.closeQuietly();
             }
             deleteTreeQuietly(tmp);
-            throw new StoreException("state directory " + stateDir + ": cannot write generation " + dir + ": " + e, e);
+            throw StoreFaults.wrap("state directory " + stateDir + ": cannot write generation " + dir, e);
         }
         try {
             Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) {
             deleteTreeQuietly(tmp);
-            throw new StoreException("state directory " + stateDir + ": cannot rename " + tmp + " to " + dir + ": "
-                    + e, e);
+            throw StoreFaults.wrap("state directory " + stateDir + ": cannot rename " + tmp + " to " + dir, e);
         }
         try {
             if (options.syncCompaction) {
                 FileOps.fsyncDirectory(stateDir);
             }
             return Generation.reopen(g, dir, !options.syncCompaction);
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) {
             try {
                 FileOps.deleteTree(dir);
             } catch (IOException | RuntimeException e2) {
                 broken = "generation " + dir + " is complete but could not be opened (" + e + ") nor removed (" + e2
                         + ")";
             }
-            throw new StoreException("state directory " + stateDir + ": cannot open the new generation " + dir
-                    + ": " + e, e);
+            throw StoreFaults.wrap("state directory " + stateDir + ": cannot open the new generation " + dir, e);
         }
     }
 
