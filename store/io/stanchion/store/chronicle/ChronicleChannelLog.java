@@ -1,6 +1,7 @@
 package io.stanchion.store.chronicle;
 
 import io.stanchion.store.ChannelLog;
+import io.stanchion.store.DiskOps;
 import io.stanchion.store.StoreException;
 import io.stanchion.store.StoredMessage;
 import net.openhft.chronicle.bytes.Bytes;
@@ -70,6 +71,19 @@ final class ChronicleChannelLog implements ChannelLog {
     private static final String CYCLE_SUFFIX = ".cq4";
     static final int MAX_TAILERS = 4;
 
+    /**
+     * Disk bytes an excerpt costs besides its payload, an upper bound: Chronicle's 4-byte excerpt header, up to 3
+     * bytes of alignment padding before the next header, and 8 bytes for Chronicle's index (one 8-byte entry per
+     * indexed excerpt; Chronicle indexes one excerpt in 16 or fewer, so this over-counts).
+     */
+    static final int EXCERPT_OVERHEAD = 4 + 3 + 8;
+    /** Chronicle's {@code metadata.cq4t} of a new queue (128 KiB measured with chronicle-queue 2026.4). */
+    static final long METADATA_BYTES = 128 << 10;
+
+    /** Where the log's disk operations go and how much free space its appends must leave. */
+    record Disk(DiskOps ops, DiskSpaceGuard guard, long margin) {
+    }
+
     /** The logical first sequence, when retention removed messages (format on {@link ChronicleMessageStore}). */
     static final String FIRST_SEQUENCE_FILE = "first-sequence";
     private static final String FIRST_SEQUENCE_TEMP = FIRST_SEQUENCE_FILE + ".tmp";
@@ -79,6 +93,9 @@ final class ChronicleChannelLog implements ChannelLog {
 
     private final String name;
     private final Path directory;
+    private final Disk disk;
+    /** Disk bytes a new cycle file takes before its first excerpt (header, index-of-indexes, first index). */
+    private final long newCycleBytes;
     private final SingleChronicleQueue queue;
     private final RollCycle rollCycle;
     private final SequenceIndexMap cycles = new SequenceIndexMap();
@@ -152,9 +169,11 @@ final class ChronicleChannelLog implements ChannelLog {
      * @param created the channel directory was just created by this process
      */
     ChronicleChannelLog(String name, Path directory, SingleChronicleQueue queue, MonotonicTimeProvider clock,
-                        boolean created) {
+                        boolean created, Disk disk) {
         this.name = name;
         this.directory = directory;
+        this.disk = disk;
+        this.newCycleBytes = cycleFileBytes(queue.indexCount());
         this.queue = queue;
         this.clock = clock;
         this.rollCycle = queue.rollCycle();
@@ -302,6 +321,11 @@ final class ChronicleChannelLog implements ChannelLog {
         Objects.requireNonNull(record, "record");
         ensureOpen();
         long seq = lastSequence + 1;
+        long cost = diskCost(record.length);
+        if (appendCycle != queue.cycle()) {
+            cost += newCycleBytes; // the first append of this instance, or a roll: maybe a new cycle file
+        }
+        disk.guard().reserve(cost, disk.margin()); // StoreFullException: nothing written
         boolean empty = seq == firstSequence;
         // Clamped to the previous message even when retention removed it: the cycle map's timestamps must not go back.
         long ts = seq == 1 ? timestampNanos : Math.max(timestampNanos, lastTimestamp);
@@ -362,6 +386,21 @@ final class ChronicleChannelLog implements ChannelLog {
             }
         }
         return seq;
+    }
+
+    /** Disk bytes an append of a {@code recordLength}-byte record occupies, an upper bound (see EXCERPT_OVERHEAD). */
+    static long diskCost(int recordLength) {
+        return EXCERPT_OVERHEAD + HEADER_SIZE + (long) recordLength;
+    }
+
+    /** Disk bytes of a cycle file before its first excerpt: 64 KiB of header pages, two index arrays. */
+    static long cycleFileBytes(int indexCount) {
+        return (64 << 10) + 2L * indexCount * 8;
+    }
+
+    /** Disk bytes of a new channel's queue before its first excerpt. */
+    static long newQueueBytes(RollCycle rollCycle) {
+        return METADATA_BYTES + cycleFileBytes(rollCycle.defaultIndexCount());
     }
 
     private void onNewAppendCycle(ExcerptAppender app, int cycle, long seq, long index, long ts) {

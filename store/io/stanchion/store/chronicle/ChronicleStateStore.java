@@ -1,6 +1,7 @@
 package io.stanchion.store.chronicle;
 
 import io.stanchion.store.ClientRecord;
+import io.stanchion.store.DiskOps;
 import io.stanchion.store.RecoveredState;
 import io.stanchion.store.StateStore;
 import io.stanchion.store.StoreException;
@@ -218,11 +219,21 @@ public final class ChronicleStateStore implements StateStore {
      * @param compactionMinRecords a running compaction needs more than this many records appended since the last
      *                             one; default 1,000,000
      * @param compactionLiveFactor ... and more than this many times the live records; default 8
+     * @param minFreeBytes         free space a journal write must leave, else it is refused with
+     *                             {@code StoreFullException}; default {@link #DEFAULT_MIN_FREE} (32 MiB: half the
+     *                             message logs' default, so acks and deliveries are still journaled once messages
+     *                             are refused). A running compaction is skipped while it would not leave it free.
      */
     public record Options(boolean truncateBadTail, boolean syncCompaction, long compactionMinRecords,
-                          int compactionLiveFactor) {
+                          int compactionLiveFactor, long minFreeBytes) {
+
+        /** Default of {@link #minFreeBytes}: 32 MiB. */
+        public static final long DEFAULT_MIN_FREE = ChronicleMessageStore.Options.DEFAULT_MIN_FREE / 2;
 
         public Options {
+            if (minFreeBytes < 0) {
+                throw new IllegalArgumentException("minFreeBytes " + minFreeBytes + " < 0");
+            }
             if (compactionMinRecords < 1) {
                 throw new IllegalArgumentException("compactionMinRecords " + compactionMinRecords + " < 1");
             }
@@ -232,24 +243,31 @@ public final class ChronicleStateStore implements StateStore {
         }
 
         public static Options defaults() {
-            return new Options(false, true, 1_000_000, 8);
+            return new Options(false, true, 1_000_000, 8, DEFAULT_MIN_FREE);
         }
 
         public Options withTruncateBadTail(boolean truncate) {
-            return new Options(truncate, syncCompaction, compactionMinRecords, compactionLiveFactor);
+            return new Options(truncate, syncCompaction, compactionMinRecords, compactionLiveFactor, minFreeBytes);
         }
 
         public Options withSyncCompaction(boolean sync) {
-            return new Options(truncateBadTail, sync, compactionMinRecords, compactionLiveFactor);
+            return new Options(truncateBadTail, sync, compactionMinRecords, compactionLiveFactor, minFreeBytes);
         }
 
         public Options withCompaction(long minRecords, int liveFactor) {
-            return new Options(truncateBadTail, syncCompaction, minRecords, liveFactor);
+            return new Options(truncateBadTail, syncCompaction, minRecords, liveFactor, minFreeBytes);
+        }
+
+        public Options withMinFreeBytes(long bytes) {
+            return new Options(truncateBadTail, syncCompaction, compactionMinRecords, compactionLiveFactor, bytes);
         }
     }
 
     private final Path stateDir;
     private final Options options;
+    private final DiskOps diskOps;
+    /** Engine-thread owned (not used while opening); shared with the message store when the opener passes one. */
+    private final DiskSpaceGuard spaceGuard;
     private final DirectoryLock lock;
     private final Encoder encoder = new Encoder();
     /** SENT and ACKED events not written yet (written by flush, before any other record, or when full). */
@@ -284,8 +302,19 @@ public final class ChronicleStateStore implements StateStore {
      *                        damaged journal (unless {@link Options#truncateBadTail})
      */
     public ChronicleStateStore(Path stateDir, Options options) {
+        this(stateDir, options, DiskOps.SYSTEM, null);
+    }
+
+    /**
+     * As {@link #ChronicleStateStore(Path, Options)}, with every fsync and the free-space query going through
+     * {@code diskOps}, and journal writes charged to {@code spaceGuard} (shared with the message store on the same
+     * file system; null for one of the store's own).
+     */
+    public ChronicleStateStore(Path stateDir, Options options, DiskOps diskOps, DiskSpaceGuard spaceGuard) {
         this.options = Objects.requireNonNull(options, "options");
+        this.diskOps = Objects.requireNonNull(diskOps, "diskOps");
         this.stateDir = prepareDirectory(Objects.requireNonNull(stateDir, "stateDir"));
+        this.spaceGuard = spaceGuard != null ? spaceGuard : new DiskSpaceGuard(this.stateDir, diskOps);
         this.lock = DirectoryLock.acquire(this.stateDir.resolve(LOCK_FILE), "state directory " + this.stateDir
                 + " is in use by another store (lock " + this.stateDir.resolve(LOCK_FILE) + ")");
         try {
@@ -581,6 +610,7 @@ public final class ChronicleStateStore implements StateStore {
     public void serverInfo(String clusterId, String ackToken) {
         beginWrite();
         encodeServerInfo(clusterId, ackToken); // first: a record too large changes nothing
+        reserveEncoded();
         state.clusterId = clusterId;
         state.ackToken = ackToken;
         append();
@@ -595,6 +625,7 @@ public final class ChronicleStateStore implements StateStore {
                 : new ClientRecord(client.id(), client.heartbeatInbox(), client.connId().clone(), client.protocol(),
                 client.pingInterval(), client.pingMaxOut());
         encodeClient(copy);
+        reserveEncoded();
         state.clients.put(copy.id(), copy);
         append();
     }
@@ -605,6 +636,7 @@ public final class ChronicleStateStore implements StateStore {
         beginWrite();
         encoder.begin(CLIENT_DELETE);
         encoder.putString(clientId);
+        reserveEncoded();
         state.clients.remove(clientId);
         append();
     }
@@ -614,6 +646,7 @@ public final class ChronicleStateStore implements StateStore {
         Objects.requireNonNull(sub, "sub");
         beginWrite();
         encodeSubscription(sub, sub.lastSent());
+        reserveEncoded();
         state.putSubscription(sub);
         append();
     }
@@ -623,6 +656,7 @@ public final class ChronicleStateStore implements StateStore {
         beginWrite();
         encoder.begin(SUB_DELETE);
         encoder.putLong(subscriptionId);
+        reserveEncoded();
         state.deleteSubscription(subscriptionId);
         append();
     }
@@ -630,6 +664,7 @@ public final class ChronicleStateStore implements StateStore {
     @Override
     public void sent(long subscriptionId, long sequence) {
         ensureWritable();
+        makeRoomForRun();
         if (!state.sent(subscriptionId, sequence)) {
             return; // replay would ignore it
         }
@@ -639,6 +674,7 @@ public final class ChronicleStateStore implements StateStore {
     @Override
     public void acked(long subscriptionId, long sequence) {
         ensureWritable();
+        makeRoomForRun();
         if (!state.acked(subscriptionId, sequence)) {
             return; // not pending: replay would ignore it
         }
@@ -743,6 +779,29 @@ public final class ChronicleStateStore implements StateStore {
         writeBuffered();
     }
 
+    /**
+     * Writes the buffer out when it is full, before the caller changes the in-memory state: a write-out refused for
+     * lack of space then leaves state, buffer and journal as they were.
+     */
+    private void makeRoomForRun() {
+        if (buffered.runs() == RunBuffer.CAPACITY) {
+            writeBuffered();
+        }
+    }
+
+    /** Charges the record in the encoder to the space guard (StoreFullException: nothing written or changed). */
+    private void reserveEncoded() {
+        spaceGuard.reserve(recordDiskCost(encoder.position() - ORDINAL_BYTES + CRC_BYTES), options.minFreeBytes);
+    }
+
+    /**
+     * Disk bytes a record of {@code recordBytes} (type to CRC) occupies, an upper bound: Chronicle's 4-byte header,
+     * up to 3 bytes of padding, 8 bytes of index.
+     */
+    static long recordDiskCost(long recordBytes) {
+        return recordBytes + 4 + 3 + 8;
+    }
+
     private void buffer(byte type, long subscriptionId, long sequence) {
         if (!buffered.add(type, subscriptionId, sequence)) {
             writeBuffered();
@@ -762,6 +821,8 @@ public final class ChronicleStateStore implements StateStore {
         }
         Generation g = current;
         Encoder e = encoder;
+        // An upper bound: as if every run were a record of its own (type, subscription, count, one range, CRC).
+        spaceGuard.reserve(b.runs() * recordDiskCost(1 + 8 + 4 + 12 + CRC_BYTES), options.minFreeBytes);
         try {
             for (int i = 0; i < b.runs(); ) {
                 int end = b.groupEnd(i);
@@ -915,6 +976,11 @@ public final class ChronicleStateStore implements StateStore {
     /** A compaction while running, on the owner thread inside a write call. */
     private void compactRunning() {
         appendedSinceCompaction = 0;
+        if (!spaceGuard.hasRoom(snapshotDiskBytes(state), options.minFreeBytes)) {
+            // The old generation stays; retried after as many records again.
+            Jvm.warn().on(ChronicleStateStore.class, "state journal compaction skipped: not enough free space");
+            return;
+        }
         Generation old = current;
         Generation next;
         try {
@@ -936,6 +1002,15 @@ public final class ChronicleStateStore implements StateStore {
             Jvm.warn().on(ChronicleStateStore.class, "could not delete the old state generation " + old.dir
                     + " (it is ignored and deleted at the next open)", e);
         }
+    }
+
+    /**
+     * Disk bytes a snapshot of {@code s} may take, a rough upper bound: a new queue, 512 bytes per client and
+     * subscription record, 12 bytes per pending sequence (one range each at worst).
+     */
+    private static long snapshotDiskBytes(State s) {
+        return ChronicleChannelLog.newQueueBytes(LargeRollCycles.LARGE_DAILY)
+                + (s.clients.size() + s.subs.size() + 2L) * recordDiskCost(512) + s.pendingCount * 12;
     }
 
     private void encodeServerInfo(String clusterId, String ackToken) {
