@@ -885,7 +885,7 @@ final class ChronicleChannelLog implements ChannelLog {
         }
         try {
             for (File f : rolledFiles) {
-                FileOps.fsyncFile(f.toPath());
+                disk.ops().fsyncFile(f.toPath());
             }
             rolledFiles.clear();
             if (unsynced && appendFile != null) {
@@ -894,23 +894,23 @@ final class ChronicleChannelLog implements ChannelLog {
                     syncChannel = FileChannel.open(appendFile.toPath(), StandardOpenOption.WRITE);
                     syncChannelFile = appendFile;
                 }
-                syncChannel.force(false);
+                disk.ops().force(syncChannel, appendFile.toPath(), false);
             }
             unsynced = false;
             if (firstSequenceUnsynced && firstSequenceMap != null) {
-                firstSequenceMap.force();
+                disk.ops().force(firstSequenceMap, directory.resolve(FIRST_SEQUENCE_FILE));
             }
             firstSequenceUnsynced = false;
             if (directoryDirty) {
                 Path metadata = directory.resolve(METADATA_FILE);
                 if (metadata.toFile().isFile()) {
-                    FileOps.fsyncFile(metadata);
+                    disk.ops().fsyncFile(metadata);
                 }
-                FileOps.fsyncDirectory(directory);
+                disk.ops().fsyncDirectory(directory);
                 directoryDirty = false;
             }
             if (parentDirty) {
-                FileOps.fsyncDirectory(directory.getParent());
+                disk.ops().fsyncDirectory(directory.getParent());
                 parentDirty = false;
             }
         } catch (Throwable e) {

@@ -18,13 +18,11 @@ import net.openhft.chronicle.queue.rollcycles.SparseRollCycles;
 import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -146,7 +144,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *   file writes back the page-cache pages dirtied through any mapping of it, so after return every message appended
  *   before the call is on the device (as far as the device honours flushes) and survives a power loss.</li>
  * </ul>
- * Why not Chronicle's {@code ExcerptAppender.sync()} (checked in chronicle-queue 2026.4 / chronicle-bytes 2026.4):
+ * Every fsync goes through the store's {@link io.stanchion.store.DiskOps} ({@code SYSTEM} unless a test injects
+ * another). A failed fsync is never retried (after a failed writeback Linux may drop the dirty pages and report
+ * success to the next fsync, the "fsyncgate" lesson PostgreSQL learned): {@code flush} throws {@link StoreException}
+ * "channel X: fsync failed in dir: reason" and the log refuses every later call with a {@link StoreException}.
+ * Reopening the store (after the operator fixed the disk) recovers what the files hold.
+ * <p>Why not Chronicle's {@code ExcerptAppender.sync()} (checked in chronicle-queue 2026.4 / chronicle-bytes 2026.4):
  * it calls {@code MappedBytesStore.syncUpTo(writePosition)}, which msyncs with the queue's {@code SyncMode} only from
  * the page of the previous sync's high-water mark up to the write position of the current chunk. With the default
  * {@code ASYNC} mode that is {@code msync(MS_ASYNC)}, a no-op on Linux; with {@code SYNC} it still skips the pages
@@ -514,10 +517,16 @@ public final class ChronicleMessageStore implements MessageStore {
             renamed = false;
         }
         if (renamed) {
-            try (FileChannel ch = FileChannel.open(root, StandardOpenOption.READ)) {
-                ch.force(true); // the channel stays deleted after a power loss
-            } catch (IOException ignored) {
-                // some file systems refuse to sync a directory; the rename is still atomic
+            try {
+                diskOps.fsyncDirectory(root); // the channel stays deleted after a power loss
+            } catch (Throwable e) {
+                // Never retried (see ChannelLog): a store fault.
+                StoreException se = StoreFaults.wrap("channel " + name + ": fsync failed in " + root, e);
+                if (failure == null) {
+                    failure = se;
+                } else {
+                    failure.addSuppressed(se);
+                }
             }
         }
         try {

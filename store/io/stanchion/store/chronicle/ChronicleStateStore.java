@@ -683,15 +683,10 @@ public final class ChronicleStateStore implements StateStore {
 
     @Override
     public void flush(boolean fsync) {
-        ensureOpen();
-        if (broken == null) {
-            writeBuffered();
-        }
+        ensureWritable();
+        writeBuffered();
         if (!fsync) {
             return; // every record is now in the shared mapping
-        }
-        if (broken != null) {
-            throw new StoreException("state journal " + stateDir + " is unusable after an earlier failure: " + broken);
         }
         Generation g = current;
         try {
@@ -891,10 +886,15 @@ public final class ChronicleStateStore implements StateStore {
         Generation g = null;
         try {
             FileOps.deleteTree(tmp);
-            g = Generation.create(tmp, n);
+            g = Generation.create(tmp, n, diskOps);
             writeSnapshot(g, s);
             if (options.syncCompaction) {
-                g.fsync(true, false);
+                try {
+                    g.fsync(true, false);
+                } catch (IOException | RuntimeException e) {
+                    broken = "fsync failed in " + tmp + ": " + FileOps.oneLine(e); // never retried
+                    throw e;
+                }
             }
             g.close();
         } catch (Throwable e) {
@@ -912,7 +912,12 @@ public final class ChronicleStateStore implements StateStore {
         }
         try {
             if (options.syncCompaction) {
-                FileOps.fsyncDirectory(stateDir);
+                try {
+                    diskOps.fsyncDirectory(stateDir);
+                } catch (IOException | RuntimeException e) {
+                    broken = "fsync failed in " + stateDir + ": " + FileOps.oneLine(e); // never retried
+                    throw e;
+                }
             }
             return Generation.reopen(g, dir, !options.syncCompaction);
         } catch (Throwable e) {
@@ -1101,6 +1106,7 @@ public final class ChronicleStateStore implements StateStore {
     static final class Generation {
         final long number;
         final Path dir;
+        private final DiskOps ops;
         /** The queue's frozen clock: its one cycle. */
         private final long frozenMillis;
         private final SingleChronicleQueue queue;
@@ -1113,9 +1119,11 @@ public final class ChronicleStateStore implements StateStore {
         /** The directory entries (this generation's directory, its files) are not yet synced. */
         private boolean directoriesUnsynced;
 
-        private Generation(long number, Path dir, long frozenMillis, long ordinal, boolean directoriesUnsynced) {
+        private Generation(long number, Path dir, DiskOps ops, long frozenMillis, long ordinal,
+                           boolean directoriesUnsynced) {
             this.number = number;
             this.dir = dir;
+            this.ops = ops;
             this.frozenMillis = frozenMillis;
             this.ordinal = ordinal;
             this.directoriesUnsynced = directoriesUnsynced;
@@ -1133,14 +1141,14 @@ public final class ChronicleStateStore implements StateStore {
         }
 
         /** A new generation's queue in the new directory {@code dir}. */
-        static Generation create(Path dir, long number) throws IOException {
+        static Generation create(Path dir, long number, DiskOps ops) throws IOException {
             Files.createDirectory(dir);
-            return new Generation(number, dir, System.currentTimeMillis(), 0, true);
+            return new Generation(number, dir, ops, System.currentTimeMillis(), 0, true);
         }
 
         /** The closed generation {@code g}, moved to {@code dir}, opened again to append after its records. */
         static Generation reopen(Generation g, Path dir, boolean directoriesUnsynced) {
-            return new Generation(g.number, dir, g.frozenMillis, g.ordinal, directoriesUnsynced);
+            return new Generation(g.number, dir, g.ops, g.frozenMillis, g.ordinal, directoriesUnsynced);
         }
 
         void append(byte[] buf, int offset, int length) {
@@ -1171,17 +1179,17 @@ public final class ChronicleStateStore implements StateStore {
                     file = f;
                     syncChannel = FileChannel.open(f.toPath(), StandardOpenOption.WRITE);
                 }
-                syncChannel.force(false);
+                ops.force(syncChannel, file.toPath(), false);
                 unsynced = false;
             }
             if (withDirectories && directoriesUnsynced) {
                 Path metadata = dir.resolve(METADATA_FILE);
                 if (Files.isRegularFile(metadata)) {
-                    FileOps.fsyncFile(metadata);
+                    ops.fsyncFile(metadata);
                 }
-                FileOps.fsyncDirectory(dir);
+                ops.fsyncDirectory(dir);
                 if (withParent) {
-                    FileOps.fsyncDirectory(dir.getParent());
+                    ops.fsyncDirectory(dir.getParent());
                 }
                 directoriesUnsynced = false;
             }
