@@ -31,6 +31,7 @@ import java.text.ParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.zip.CRC32C;
 
 /**
  * One channel = one {@link SingleChronicleQueue} in its own directory. The excerpt layout and the durability levels
@@ -66,6 +67,11 @@ final class ChronicleChannelLog implements ChannelLog {
     static final int CUMULATIVE_OFFSET = 16;
     static final int LENGTH_OFFSET = 24;
     static final int HEADER_SIZE = 28;
+    /**
+     * The CRC-32C after the record: over the header and the record (the whole excerpt before it). An excerpt of
+     * exactly {@code HEADER_SIZE + length} bytes was written before checksums existed and is read unchecked.
+     */
+    static final int CRC_SIZE = 4;
 
     private static final String METADATA_FILE = "metadata.cq4t";
     private static final String CYCLE_SUFFIX = ".cq4";
@@ -94,6 +100,8 @@ final class ChronicleChannelLog implements ChannelLog {
     private final String name;
     private final Path directory;
     private final Disk disk;
+    /** At recovery, a damaged tail is reported as a {@link DamagedTailException} (with the last good sequence). */
+    private final boolean truncateBadTail;
     /** Disk bytes a new cycle file takes before its first excerpt (header, index-of-indexes, first index). */
     private final long newCycleBytes;
     private final SingleChronicleQueue queue;
@@ -104,6 +112,12 @@ final class ChronicleChannelLog implements ChannelLog {
 
     // ---- owner-thread state ----
     private final MonotonicTimeProvider clock;
+    private final CRC32C crc = new CRC32C();
+    /** An excerpt's header, as bytes, for its CRC. */
+    private final byte[] headerBytes = new byte[HEADER_SIZE];
+    private final ByteBuffer header = ByteBuffer.wrap(headerBytes).order(ByteOrder.LITTLE_ENDIAN);
+    /** A record read only for its CRC (timestamp and cumulative probes). */
+    private byte[] recordScratch = new byte[256];
     private ExcerptAppender appender;
     /**
      * Up to {@link #MAX_TAILERS} tailers, each left in the cycle it last read. Moving a tailer to another cycle maps
@@ -169,10 +183,11 @@ final class ChronicleChannelLog implements ChannelLog {
      * @param created the channel directory was just created by this process
      */
     ChronicleChannelLog(String name, Path directory, SingleChronicleQueue queue, MonotonicTimeProvider clock,
-                        boolean created, Disk disk) {
+                        boolean created, Disk disk, boolean truncateBadTail) {
         this.name = name;
         this.directory = directory;
         this.disk = disk;
+        this.truncateBadTail = truncateBadTail;
         this.newCycleBytes = cycleFileBytes(queue.indexCount());
         this.queue = queue;
         this.clock = clock;
@@ -222,7 +237,11 @@ final class ChronicleChannelLog implements ChannelLog {
                         found = rollCycle.toCycle(index);
                         if (cycles.isEmpty() || rollCycle.toCycle(cycles.lastFirstIndex()) != found) {
                             Bytes<?> bytes = dc.wire().bytes();
-                            checkExcerptSize(bytes, -1, index);
+                            String problem = excerptProblem(bytes, cycles.isEmpty() ? -1 : previousCycleEnd, null);
+                            if (problem != null) {
+                                throw corrupt("the first record of cycle " + found + " (index 0x"
+                                        + Long.toHexString(index) + " in " + cycleFile(index) + ") " + problem);
+                            }
                             long start = bytes.readPosition();
                             long seq = bytes.readLong(start + SEQUENCE_OFFSET);
                             long ts = bytes.readLong(start + TIMESTAMP_OFFSET);
@@ -268,21 +287,28 @@ final class ChronicleChannelLog implements ChannelLog {
             throw corrupt("cannot read the last excerpt (index 0x" + Long.toHexString(lastIndex) + ")");
         }
         long lastSeq;
+        String tailProblem;
         try (DocumentContext dc = tailer.readingDocument()) {
             if (!dc.isPresent() || dc.index() != lastIndex) {
                 throw corrupt("cannot read the last excerpt (index 0x" + Long.toHexString(lastIndex) + ")");
             }
             Bytes<?> bytes = dc.wire().bytes();
             long expected = cycles.sequenceOf(lastIndex);
-            int length = checkExcerptSize(bytes, expected, lastIndex);
-            lastSeq = bytes.readLong(bytes.readPosition() + SEQUENCE_OFFSET);
-            if (lastSeq != expected || lastSeq != previousCycleEnd - 1) {
-                throw corrupt("last excerpt holds sequence " + lastSeq + ", the cycle map expects " + expected
-                        + " and the cycle count " + (previousCycleEnd - 1));
+            if (expected != previousCycleEnd - 1) {
+                throw corrupt("the last excerpt is sequence " + expected + " by the cycle map but "
+                        + (previousCycleEnd - 1) + " by the cycle count");
             }
-            lastTimestamp = bytes.readLong(bytes.readPosition() + TIMESTAMP_OFFSET);
-            nextCumulative = bytes.readLong(bytes.readPosition() + CUMULATIVE_OFFSET) + length;
+            lastSeq = expected;
+            tailProblem = excerptProblem(bytes, expected, null);
+            if (tailProblem == null) {
+                int length = bytes.readInt(bytes.readPosition() + LENGTH_OFFSET);
+                lastTimestamp = bytes.readLong(bytes.readPosition() + TIMESTAMP_OFFSET);
+                nextCumulative = bytes.readLong(bytes.readPosition() + CUMULATIVE_OFFSET) + length;
+            }
             excerptReads++;
+        }
+        if (tailProblem != null) {
+            throw damagedTail(tailer, lastSeq, lastIndex, tailProblem);
         }
         tailerNext[0] = lastIndex + 1;
         tailerCycle[0] = rollCycle.toCycle(lastIndex);
@@ -290,6 +316,49 @@ final class ChronicleChannelLog implements ChannelLog {
         firstSequence = firstSeq;
         lastSequence = lastSeq;
         appendCycle = -1;
+    }
+
+    /**
+     * The open-time failure for a last record that fails its checks: a plain {@link StoreException} naming the
+     * channel directory and the sequence, or, with {@link #truncateBadTail}, a {@link DamagedTailException} carrying
+     * the last good sequence (found by walking back from the tail) for the store to cut the log back to.
+     */
+    private StoreException damagedTail(ExcerptTailer tailer, long lastSeq, long lastIndex, String problem) {
+        String what = "the last record, sequence " + lastSeq + " (index 0x" + Long.toHexString(lastIndex) + " in "
+                + cycleFile(lastIndex) + "), " + problem;
+        if (!truncateBadTail) {
+            return corrupt(what + " (opening with --file_truncate_bad_eof cuts the log back to the last good record)");
+        }
+        long first = cycles.firstSequenceAt(0);
+        long good = lastSeq - 1;
+        for (; good >= first; good--) {
+            long index = cycles.indexOf(good);
+            if (!tailer.moveToIndex(index)) {
+                continue;
+            }
+            try (DocumentContext dc = tailer.readingDocument()) {
+                if (dc.isPresent() && dc.index() == index && excerptProblem(dc.wire().bytes(), good, null) == null) {
+                    break;
+                }
+            }
+        }
+        return new DamagedTailException(corrupt(what).getMessage(), good, lastSeq);
+    }
+
+    /**
+     * Recovery found a damaged tail and the log may be cut back: the records after {@link #lastGood} (the first
+     * sequence on disk minus one when none is good) are to be dropped. Thrown only with {@code truncateBadTail}.
+     */
+    static final class DamagedTailException extends StoreException {
+        final long lastGood;
+        /** The last sequence on disk (damaged). */
+        final long lastSequence;
+
+        DamagedTailException(String message, long lastGood, long lastSequence) {
+            super(message);
+            this.lastGood = lastGood;
+            this.lastSequence = lastSequence;
+        }
     }
 
     /** Step 3 of recovery: the logical first sequence left by retention, if above the first excerpt on disk. */
@@ -331,16 +400,20 @@ final class ChronicleChannelLog implements ChannelLog {
         long ts = seq == 1 ? timestampNanos : Math.max(timestampNanos, lastTimestamp);
         long index;
         boolean otherCycle = false;
+        header.putLong(SEQUENCE_OFFSET, seq).putLong(TIMESTAMP_OFFSET, ts).putLong(CUMULATIVE_OFFSET, nextCumulative)
+                .putInt(LENGTH_OFFSET, record.length);
+        crc.reset();
+        crc.update(headerBytes, 0, HEADER_SIZE);
+        crc.update(record, 0, record.length);
+        int checksum = (int) crc.getValue();
         try {
             ExcerptAppender app = appender();
             DocumentContext dc = app.writingDocument();
             try {
                 Bytes<?> bytes = dc.wire().bytes();
-                bytes.writeLong(seq);
-                bytes.writeLong(ts);
-                bytes.writeLong(nextCumulative);
-                bytes.writeInt(record.length);
+                bytes.write(headerBytes);
                 bytes.write(record);
+                bytes.writeInt(checksum);
             } catch (Throwable t) {
                 dc.rollbackOnClose();
                 throw t;
@@ -390,7 +463,7 @@ final class ChronicleChannelLog implements ChannelLog {
 
     /** Disk bytes an append of a {@code recordLength}-byte record occupies, an upper bound (see EXCERPT_OVERHEAD). */
     static long diskCost(int recordLength) {
-        return EXCERPT_OVERHEAD + HEADER_SIZE + (long) recordLength;
+        return EXCERPT_OVERHEAD + HEADER_SIZE + CRC_SIZE + (long) recordLength;
     }
 
     /** Disk bytes of a cycle file before its first excerpt: 64 KiB of header pages, two index arrays. */
@@ -443,6 +516,7 @@ final class ChronicleChannelLog implements ChannelLog {
             long ts = bytes.readLong(start + TIMESTAMP_OFFSET);
             byte[] record = new byte[length];
             bytes.read(start + HEADER_SIZE, record, 0, length);
+            checkCrc(bytes, length, record, sequence, dc.index());
             return new StoredMessage(sequence, ts, record);
         } catch (Throwable e) {
             throw StoreFaults.wrap("channel " + name + ": cannot read sequence " + sequence + " in " + directory, e);
@@ -462,6 +536,7 @@ final class ChronicleChannelLog implements ChannelLog {
     private long longAt(long sequence, int offset) {
         try (DocumentContext dc = openExcerpt(sequence)) {
             Bytes<?> bytes = dc.wire().bytes();
+            checkCrc(bytes, checkExcerptSize(bytes, sequence, dc.index()), null, sequence, dc.index());
             return bytes.readLong(bytes.readPosition() + offset);
         } catch (Throwable e) {
             throw StoreFaults.wrap("channel " + name + ": cannot read sequence " + sequence + " in " + directory, e);
@@ -554,20 +629,100 @@ final class ChronicleChannelLog implements ChannelLog {
         }
     }
 
-    /** Checks the excerpt is large enough for its header and record; returns the record length. */
+    /** Checks the excerpt's size against its record length (either format); returns the record length. */
     private int checkExcerptSize(Bytes<?> bytes, long sequence, long index) {
+        String problem = sizeProblem(bytes);
+        if (problem != null) {
+            throw damaged(sequence, index, problem);
+        }
+        return bytes.readInt(bytes.readPosition() + LENGTH_OFFSET);
+    }
+
+    /** Null when the excerpt is {@code HEADER_SIZE + length} (no CRC) or {@code + CRC_SIZE} bytes, else why not. */
+    private static String sizeProblem(Bytes<?> bytes) {
         long remaining = bytes.readRemaining();
         if (remaining < HEADER_SIZE) {
-            throw corrupt("excerpt at index 0x" + Long.toHexString(index) + " is " + remaining
-                    + " bytes, shorter than the " + HEADER_SIZE + "-byte header");
+            return "is " + remaining + " bytes, shorter than the " + HEADER_SIZE + "-byte header";
         }
         int length = bytes.readInt(bytes.readPosition() + LENGTH_OFFSET);
-        if (length < 0 || length > remaining - HEADER_SIZE) {
-            throw corrupt("excerpt at index 0x" + Long.toHexString(index)
-                    + (sequence > 0 ? " (sequence " + sequence + ")" : "") + " declares a " + length
-                    + "-byte record in " + (remaining - HEADER_SIZE) + " bytes");
+        if (length < 0 || (remaining != HEADER_SIZE + (long) length
+                && remaining != HEADER_SIZE + (long) length + CRC_SIZE)) {
+            return "declares a " + length + "-byte record in a " + remaining + "-byte excerpt";
         }
-        return length;
+        return null;
+    }
+
+    /**
+     * Verifies the CRC of an excerpt whose size was checked ({@code length}: its record length); an excerpt without
+     * one (written before checksums) passes. {@code record}: the record already copied out, or null.
+     */
+    private void checkCrc(Bytes<?> bytes, int length, byte[] record, long sequence, long index) {
+        String problem = crcProblem(bytes, length, record);
+        if (problem != null) {
+            throw damaged(sequence, index, problem);
+        }
+    }
+
+    private String crcProblem(Bytes<?> bytes, int length, byte[] record) {
+        long start = bytes.readPosition();
+        if (bytes.readRemaining() == HEADER_SIZE + (long) length) {
+            return null; // the format before checksums
+        }
+        byte[] r = record;
+        if (r == null) {
+            if (recordScratch.length < length) {
+                recordScratch = new byte[Math.max(length, recordScratch.length * 2)];
+            }
+            r = recordScratch;
+            bytes.read(start + HEADER_SIZE, r, 0, length);
+        }
+        bytes.read(start, headerBytes, 0, HEADER_SIZE);
+        crc.reset();
+        crc.update(headerBytes, 0, HEADER_SIZE);
+        crc.update(r, 0, length);
+        int computed = (int) crc.getValue();
+        int stored = bytes.readInt(start + HEADER_SIZE + length);
+        return computed == stored ? null : "fails its CRC check (stored 0x" + Integer.toHexString(stored)
+                + ", computed 0x" + Integer.toHexString(computed) + ")";
+    }
+
+    /**
+     * Null when the excerpt in {@code bytes} is a sound record of {@code expectedSequence} (-1: any), else what is
+     * wrong with it (size, sequence field, CRC).
+     */
+    private String excerptProblem(Bytes<?> bytes, long expectedSequence, byte[] record) {
+        String problem = sizeProblem(bytes);
+        if (problem != null) {
+            return problem;
+        }
+        long seq = bytes.readLong(bytes.readPosition() + SEQUENCE_OFFSET);
+        if (expectedSequence >= 0 && seq != expectedSequence) {
+            return "holds sequence " + seq + ", expected " + expectedSequence;
+        }
+        return crcProblem(bytes, bytes.readInt(bytes.readPosition() + LENGTH_OFFSET), record);
+    }
+
+    /** The cycle file holding {@code index}. */
+    private File cycleFile(long index) {
+        return cycleFiles.resourceFor(rollCycle.toCycle(index)).path;
+    }
+
+    /** File offset of the excerpt payload of stored {@code sequence} (tests locate records on disk with it). */
+    long payloadOffset(long sequence) {
+        try (DocumentContext dc = openExcerpt(sequence)) {
+            return dc.wire().bytes().readPosition();
+        }
+    }
+
+    /** The cycle file holding stored {@code sequence}. */
+    File cycleFileOf(long sequence) {
+        return cycleFile(cycles.indexOf(sequence));
+    }
+
+    /** A record that fails its checks: a store fault naming the channel, the sequence and the file. */
+    private StoreException damaged(long sequence, long index, String problem) {
+        return new StoreException("channel " + name + ": sequence " + sequence + " (index 0x"
+                + Long.toHexString(index) + " in " + cycleFile(index) + ") is damaged: its excerpt " + problem);
     }
 
     @Override
@@ -655,6 +810,7 @@ final class ChronicleChannelLog implements ChannelLog {
         if (target <= lastSequence) {
             try (DocumentContext dc = openExcerpt(target)) {
                 Bytes<?> bytes = dc.wire().bytes();
+                checkCrc(bytes, checkExcerptSize(bytes, target, dc.index()), null, target, dc.index());
                 long start = bytes.readPosition();
                 ts = bytes.readLong(start + TIMESTAMP_OFFSET);
                 cumulative = bytes.readLong(start + CUMULATIVE_OFFSET);

@@ -44,6 +44,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *     first-sequence.tmp       transient, while first-sequence is being replaced
  *   .deleted-&lt;n&gt;-&lt;m&gt;/        a deleted channel's directory, renamed before its files are removed;
  *                              any left over (crash, failed removal) is removed when the store opens
+ *   .rebuild-&lt;dir&gt;/ .rebuilt-&lt;dir&gt;/  a channel being cut back to its last good record (see below)
+ *   .damaged-&lt;ms&gt;-&lt;dir&gt;/    a channel directory replaced by its cut-back copy, kept for inspection
  *   _anything/ .anything       ignored: reserved for other state (e.g. a future _state/ directory)
  * </pre>
  * The directory name is the channel name, except that {@code %}, {@code /}, {@code \}, control characters, and a
@@ -61,9 +63,21 @@ import java.util.concurrent.atomic.AtomicLong;
  *     16    8  cumulative        sum of the record lengths of every message before this one in the channel
  *     24    4  length            record length in bytes (n)
  *     28    n  record            the record bytes as given to append
+ *   28+n    4  crc               CRC-32C (java.util.zip.CRC32C) of bytes 0 .. 28+n (header and record)
  * </pre>
  * Chronicle adds its own 4-byte excerpt header (length + flags) in front. Because of the cumulative field, the byte
  * count is {@code cumulative(last) + length(last) - cumulative(first)} and needs no scan at recovery.
+ * <p>Logs written before the CRC existed hold excerpts of exactly {@code 28 + n} bytes; the size tells the two
+ * formats apart (any other size is damage), so old data directories keep working (old excerpts are read unchecked,
+ * new appends carry the CRC, one log may hold both). The CRC is checked on every read of an excerpt (reads and the
+ * timestamp/cumulative probes of the searches): a mismatch is a {@link StoreException} naming the channel, the
+ * sequence and the cycle file. At open it is checked on the excerpts recovery reads anyway: the first of each cycle
+ * (a failure stops the open) and the last one. A damaged last record stops the open with a {@link StoreException}
+ * naming the channel directory and the sequence, unless {@link Options#truncateBadTail}: then recovery walks back to
+ * the last record that passes its checks and {@link ChannelRebuild} cuts the log back to it (Chronicle cannot
+ * truncate a queue in place: the good excerpts are copied into a sibling directory, cycle by cycle, with
+ * {@code first-sequence}, synced, and swapped in by renames; the damaged directory is kept as
+ * {@code .damaged-<ms>-<dir>}); {@link #recoveryWarnings()} says how many records were dropped.
  *
  * <h2>Retention: {@code first-sequence} and cycle file deletion</h2>
  * {@link ChannelLog#removeBefore} keeps the messages in the queue and moves the <em>logical</em> first sequence; the
@@ -350,6 +364,7 @@ public final class ChronicleMessageStore implements MessageStore {
                 + " is in use by another store (lock " + lockFile + " is held)");
         try {
             removeLeftoverTrash();
+            ChannelRebuild.finishInterrupted(this.root, diskOps);
             recoverChannels();
         } catch (RuntimeException e) {
             close();
@@ -392,7 +407,21 @@ public final class ChronicleMessageStore implements MessageStore {
             if (channel == null || !isChannelQueue(dir)) {
                 continue;
             }
-            channels.put(channel, openLog(channel, dir, false));
+            channels.put(channel, recoverLog(channel, dir));
+        }
+    }
+
+    /** Opens a recovered channel; with {@link Options#truncateBadTail}, cuts a damaged tail off first. */
+    private ChronicleChannelLog recoverLog(String channel, Path dir) {
+        try {
+            return openLog(channel, dir, false);
+        } catch (ChronicleChannelLog.DamagedTailException e) {
+            ChannelRebuild.Result r = ChannelRebuild.cutBack(dir, e.lastGood, options.blockSize(), diskOps);
+            ChronicleChannelLog log = openLog(channel, dir, false);
+            warnings.add(e.getMessage() + "; cut the log back to sequence " + log.lastSequence() + " ("
+                    + (e.lastSequence - e.lastGood) + " record(s) dropped, " + r.copied() + " kept); the damaged"
+                    + " directory is kept as " + r.damagedDirectory());
+            return log;
         }
     }
 
@@ -444,7 +473,7 @@ public final class ChronicleMessageStore implements MessageStore {
         }
         // closes the queue if it throws
         return new ChronicleChannelLog(channel, dir, queue, clock, created, new ChronicleChannelLog.Disk(diskOps,
-                spaceGuard, options.minFreeBytes()));
+                spaceGuard, options.minFreeBytes()), options.truncateBadTail());
     }
 
     @Override
