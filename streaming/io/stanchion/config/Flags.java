@@ -57,7 +57,7 @@ public final class Flags {
 
             Streaming Server File Store Options:
                       --file_sync <bool>             Fsync the log after each batch, before the PubAcks
-                                                     (default: false)
+                                                     (default: true; --file_sync=false to turn it off)
                       --file_truncate_bad_eof <bool> Truncate a torn or corrupt tail found at startup instead of
                                                      failing (data loss may occur)
                       --file_roll_cycle <string>     Chronicle roll cycle of the logs; retention frees disk a

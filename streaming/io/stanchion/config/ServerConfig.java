@@ -24,7 +24,7 @@ public final class ServerConfig {
     public final Duration hbInterval;
     public final Duration hbTimeout;
     public final int hbFailCount;
-    /** fsync every batch before its PubAcks are sent. */
+    /** fsync every batch before its PubAcks are sent (default true, as the original's file store). */
     public final boolean fileSync;
     public final boolean replaceDurable;
     /** At startup, cut a torn or corrupt tail of a log or journal instead of refusing to start. */
@@ -187,7 +187,7 @@ public final class ServerConfig {
         private Duration hbInterval = Duration.ofSeconds(30);
         private Duration hbTimeout = Duration.ofSeconds(10);
         private int hbFailCount = 10;
-        private boolean fileSync;
+        private boolean fileSync = true;
         private boolean replaceDurable;
         private boolean fileTruncateBadEof;
         private String fileRollCycle = "LARGE_DAILY";
