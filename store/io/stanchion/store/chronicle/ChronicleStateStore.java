@@ -157,7 +157,16 @@ import java.util.zip.CRC32C;
  * the deliveries it recorded (a crash can then only cause a redelivery) and at the end of every batch.
  * {@code flush(true)} then does {@code fdatasync} of the journal file (and, if the generation's directory entries
  * were not yet synced, of the metadata file and the directories). The queues are built with
- * {@code SyncMode.NONE}.
+ * {@code SyncMode.NONE}. Every fsync goes through the store's {@link DiskOps}; a failed one (in {@code flush} or in
+ * a compaction) is never retried: the store throws {@link StoreException} and refuses every later write.
+ *
+ * <h2>Free space</h2>
+ * Each record written by a call (and each write-out of buffered SENT/ACKED, as an upper bound) is charged to the
+ * {@link DiskSpaceGuard} before anything is written or changed in memory: when it would leave less than
+ * {@link Options#minFreeBytes} free, the call throws {@code StoreFullException} and the journal, the buffer and the
+ * in-memory state are as before the call. A running compaction is skipped while the guard sees no room for the new
+ * generation. The writes made while opening (the opening compaction) are not charged: a full file system there
+ * fails the open (a mapped-access fault, see {@link ChronicleMessageStore}).
  *
  * <h2>Cost</h2>
  * SENT and ACKED go into a fixed buffer of runs; a write-out encodes one record per subscription and type into a
