@@ -227,6 +227,8 @@ final class ChronicleChannelLog implements ChannelLog {
         // 1. The first excerpt of every non-empty cycle: (first sequence, first index).
         long firstSeq = 0;
         long previousCycleEnd = -1; // expected first sequence of the next cycle, from the previous cycle's count
+        String lastCycleProblem = null; // the first record of the last cycle is damaged (truncateBadTail only)
+        long lastCycleIndex = -1;
         while (cycle >= 0) {
             int found = -1;
             long firstIndexInCycle = -1;
@@ -238,9 +240,16 @@ final class ChronicleChannelLog implements ChannelLog {
                         if (cycles.isEmpty() || rollCycle.toCycle(cycles.lastFirstIndex()) != found) {
                             Bytes<?> bytes = dc.wire().bytes();
                             String problem = excerptProblem(bytes, cycles.isEmpty() ? -1 : previousCycleEnd, null);
+                            if (problem != null && truncateBadTail && !cycles.isEmpty() && found == lastCycle) {
+                                // The damage starts the last cycle: a damaged tail (the whole cycle goes).
+                                lastCycleProblem = problem;
+                                lastCycleIndex = index;
+                                break;
+                            }
                             if (problem != null) {
-                                throw corrupt("the first record of cycle " + found + " (index 0x"
-                                        + Long.toHexString(index) + " in " + cycleFile(index) + ") " + problem);
+                                throw corrupt("the first record of cycle " + found
+                                        + (cycles.isEmpty() ? "" : ", sequence " + previousCycleEnd) + " (index 0x"
+                                        + Long.toHexString(index) + " in " + cycleFile(index) + "), " + problem);
                             }
                             long start = bytes.readPosition();
                             long seq = bytes.readLong(start + SEQUENCE_OFFSET);
@@ -278,6 +287,10 @@ final class ChronicleChannelLog implements ChannelLog {
                 throw corrupt("unreadable cycle file name after cycle " + cycle + ": " + e.getMessage());
             }
         }
+        if (lastCycleProblem != null) {
+            long lastSeq = previousCycleEnd + tailer.excerptsInCycle(rollCycle.toCycle(lastCycleIndex)) - 1;
+            throw damagedTail(tailer, previousCycleEnd, lastSeq, lastCycleIndex, lastCycleProblem);
+        }
         if (cycles.isEmpty()) {
             return; // only empty cycle files
         }
@@ -308,7 +321,7 @@ final class ChronicleChannelLog implements ChannelLog {
             excerptReads++;
         }
         if (tailProblem != null) {
-            throw damagedTail(tailer, lastSeq, lastIndex, tailProblem);
+            throw damagedTail(tailer, lastSeq, lastSeq, lastIndex, tailProblem);
         }
         tailerNext[0] = lastIndex + 1;
         tailerCycle[0] = rollCycle.toCycle(lastIndex);
@@ -319,18 +332,21 @@ final class ChronicleChannelLog implements ChannelLog {
     }
 
     /**
-     * The open-time failure for a last record that fails its checks: a plain {@link StoreException} naming the
-     * channel directory and the sequence, or, with {@link #truncateBadTail}, a {@link DamagedTailException} carrying
-     * the last good sequence (found by walking back from the tail) for the store to cut the log back to.
+     * The open-time failure for a damaged tail (the last record, or with {@link #truncateBadTail} the first record of
+     * the last cycle, {@code damagedSeq}, fails its checks): a plain {@link StoreException} naming the channel
+     * directory and the sequence, or, with {@link #truncateBadTail}, a {@link DamagedTailException} carrying the last
+     * good sequence (found by walking back from {@code damagedSeq}) for the store to cut the log back to.
      */
-    private StoreException damagedTail(ExcerptTailer tailer, long lastSeq, long lastIndex, String problem) {
-        String what = "the last record, sequence " + lastSeq + " (index 0x" + Long.toHexString(lastIndex) + " in "
-                + cycleFile(lastIndex) + "), " + problem;
+    private StoreException damagedTail(ExcerptTailer tailer, long damagedSeq, long lastSeq, long damagedIndex,
+                                       String problem) {
+        String what = (damagedSeq == lastSeq ? "the last record, sequence " + lastSeq
+                : "the first record of the last cycle, sequence " + damagedSeq + " of " + lastSeq)
+                + " (index 0x" + Long.toHexString(damagedIndex) + " in " + cycleFile(damagedIndex) + "), " + problem;
         if (!truncateBadTail) {
             return corrupt(what + " (opening with --file_truncate_bad_eof cuts the log back to the last good record)");
         }
         long first = cycles.firstSequenceAt(0);
-        long good = lastSeq - 1;
+        long good = damagedSeq - 1;
         for (; good >= first; good--) {
             long index = cycles.indexOf(good);
             if (!tailer.moveToIndex(index)) {

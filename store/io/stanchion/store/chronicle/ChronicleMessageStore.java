@@ -72,7 +72,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * new appends carry the CRC, one log may hold both). The CRC is checked on every read of an excerpt (reads and the
  * timestamp/cumulative probes of the searches): a mismatch is a {@link StoreException} naming the channel, the
  * sequence and the cycle file. At open it is checked on the excerpts recovery reads anyway: the first of each cycle
- * (a failure stops the open) and the last one. A damaged last record stops the open with a {@link StoreException}
+ * (a failure stops the open; with {@link Options#truncateBadTail}, damage in the first record of the last cycle is
+ * a damaged tail: that whole cycle is cut off) and the last one. A damaged last record stops the open with a {@link StoreException}
  * naming the channel directory and the sequence, unless {@link Options#truncateBadTail}: then recovery walks back to
  * the last record that passes its checks and {@link ChannelRebuild} cuts the log back to it (Chronicle cannot
  * truncate a queue in place: the good excerpts are copied into a sibling directory, cycle by cycle, with

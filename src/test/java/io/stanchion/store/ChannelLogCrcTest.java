@@ -133,6 +133,32 @@ class ChannelLogCrcTest {
     }
 
     @Test
+    void aDamagedRecordThatOpensTheLastCycleIsADamagedTailToo() throws IOException {
+        SetTimeProvider clock = new SetTimeProvider(1_700_000_000_000L * 1_000_000L);
+        ChronicleMessageStore.Options secondly = ChronicleMessageStore.Options.defaults()
+                .withRollCycle(TestRollCycles.TEST_SECONDLY).withTimeProvider(clock);
+        Location eleventh;
+        try (ChronicleMessageStore store = new ChronicleMessageStore(root(), secondly)) {
+            ChannelLog log = store.channel("c");
+            for (long s = 1; s <= 10; s++) {
+                log.append(s * 1000, record(s));
+            }
+            clock.advanceMillis(1_000);
+            log.append(11_000, record(11)); // alone in the last cycle: torn right after a roll
+            eleventh = new Location(ChronicleTestAccess.cycleFile(log, 11), ChronicleTestAccess.recordOffset(log, 11));
+        }
+        eleventh.flipByte();
+        assertThatThrownBy(() -> new ChronicleMessageStore(root(), secondly)).isInstanceOf(StoreException.class)
+                .hasMessageContaining("channel c in " + root().resolve("c")).hasMessageContaining("sequence 11");
+        try (ChronicleMessageStore store = new ChronicleMessageStore(root(), secondly.withTruncateBadTail(true))) {
+            ChannelLog log = store.existing("c");
+            assertThat(log.lastSequence()).isEqualTo(10);
+            assertThat(ChronicleTestAccess.cycleCount(log)).isEqualTo(1);
+            assertThat(log.append(12_000, record(11))).isEqualTo(11);
+        }
+    }
+
+    @Test
     void aDamagedMiddleRecordFailsItsReadAsAStoreFault() throws IOException {
         Location fifth = writeAndLocate(10, 5);
         fifth.flipByte();
