@@ -159,6 +159,21 @@ class ChannelLogCrcTest {
     }
 
     @Test
+    void aCutBackInterruptedBetweenItsRenamesIsFinishedAtTheNextOpen() throws IOException {
+        writeAndLocate(3, 3);
+        // A crash after the damaged directory was moved away, before the rebuilt one took its place; and a copy
+        // that never completed.
+        Files.move(root().resolve("c"), root().resolve(".rebuilt-c"));
+        Files.createDirectories(root().resolve(".rebuild-d"));
+        try (ChronicleMessageStore store = new ChronicleMessageStore(root())) {
+            assertThat(store.existing("c").lastSequence()).isEqualTo(3);
+        }
+        try (Stream<Path> files = Files.list(root())) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".rebuil"));
+        }
+    }
+
+    @Test
     void aDamagedMiddleRecordFailsItsReadAsAStoreFault() throws IOException {
         Location fifth = writeAndLocate(10, 5);
         fifth.flipByte();
