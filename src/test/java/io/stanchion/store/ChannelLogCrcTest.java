@@ -100,25 +100,40 @@ class ChannelLogCrcTest {
         }
     }
 
+    /** Options with one-second cycles on {@code clock}. */
+    private static ChronicleMessageStore.Options secondly(SetTimeProvider clock) {
+        return ChronicleMessageStore.Options.defaults().withRollCycle(TestRollCycles.TEST_SECONDLY)
+                .withTimeProvider(clock);
+    }
+
+    /**
+     * Writes channel c in cycles of the given sizes (sequence s at timestamp s * 1000), removes the messages before
+     * {@code removeBefore}, and returns where the last record starts on disk.
+     */
+    private Location writeCycles(SetTimeProvider clock, long removeBefore, int... cycleSizes) {
+        try (ChronicleMessageStore store = new ChronicleMessageStore(root(), secondly(clock))) {
+            ChannelLog log = store.channel("c");
+            long s = 0;
+            for (int size : cycleSizes) {
+                if (s > 0) {
+                    clock.advanceMillis(1_000);
+                }
+                for (int i = 0; i < size; i++) {
+                    s++;
+                    log.append(s * 1000, record(s));
+                }
+            }
+            log.removeBefore(removeBefore);
+            assertThat(ChronicleTestAccess.cycleCount(log)).isEqualTo(cycleSizes.length);
+            return new Location(ChronicleTestAccess.cycleFile(log, s), ChronicleTestAccess.recordOffset(log, s));
+        }
+    }
+
     @Test
     void cuttingBackKeepsTheCyclesAndTheFirstSequenceLeftByRetention() throws IOException {
         SetTimeProvider clock = new SetTimeProvider(1_700_000_000_000L * 1_000_000L);
-        ChronicleMessageStore.Options secondly = ChronicleMessageStore.Options.defaults()
-                .withRollCycle(TestRollCycles.TEST_SECONDLY).withTimeProvider(clock);
-        Location last;
-        try (ChronicleMessageStore store = new ChronicleMessageStore(root(), secondly)) {
-            ChannelLog log = store.channel("c");
-            for (long s = 1; s <= 30; s++) {
-                if (s % 10 == 1 && s > 1) {
-                    clock.advanceMillis(1_000); // cycles of 10 messages
-                }
-                log.append(s * 1000, record(s));
-            }
-            log.removeBefore(5);
-            assertThat(ChronicleTestAccess.cycleCount(log)).isEqualTo(3);
-            last = new Location(ChronicleTestAccess.cycleFile(log, 30), ChronicleTestAccess.recordOffset(log, 30));
-        }
-        last.flipByte();
+        ChronicleMessageStore.Options secondly = secondly(clock);
+        writeCycles(clock, 5, 10, 10, 10).flipByte();
         try (ChronicleMessageStore store = new ChronicleMessageStore(root(), secondly.withTruncateBadTail(true))) {
             ChannelLog log = store.existing("c");
             assertThat(log.firstSequence()).isEqualTo(5);
@@ -135,19 +150,8 @@ class ChannelLogCrcTest {
     @Test
     void aDamagedRecordThatOpensTheLastCycleIsADamagedTailToo() throws IOException {
         SetTimeProvider clock = new SetTimeProvider(1_700_000_000_000L * 1_000_000L);
-        ChronicleMessageStore.Options secondly = ChronicleMessageStore.Options.defaults()
-                .withRollCycle(TestRollCycles.TEST_SECONDLY).withTimeProvider(clock);
-        Location eleventh;
-        try (ChronicleMessageStore store = new ChronicleMessageStore(root(), secondly)) {
-            ChannelLog log = store.channel("c");
-            for (long s = 1; s <= 10; s++) {
-                log.append(s * 1000, record(s));
-            }
-            clock.advanceMillis(1_000);
-            log.append(11_000, record(11)); // alone in the last cycle: torn right after a roll
-            eleventh = new Location(ChronicleTestAccess.cycleFile(log, 11), ChronicleTestAccess.recordOffset(log, 11));
-        }
-        eleventh.flipByte();
+        ChronicleMessageStore.Options secondly = secondly(clock);
+        writeCycles(clock, 1, 10, 1).flipByte(); // 11 is alone in the last cycle: torn right after a roll
         assertThatThrownBy(() -> new ChronicleMessageStore(root(), secondly)).isInstanceOf(StoreException.class)
                 .hasMessageContaining("channel c in " + root().resolve("c")).hasMessageContaining("sequence 11");
         try (ChronicleMessageStore store = new ChronicleMessageStore(root(), secondly.withTruncateBadTail(true))) {
