@@ -1,11 +1,13 @@
 package io.stanchion;
 
 import io.stanchion.config.ServerConfig;
+import io.stanchion.store.DiskOps;
 import io.stanchion.store.MessageStore;
 import io.stanchion.store.StateStore;
 import io.stanchion.store.StoreException;
 import io.stanchion.store.chronicle.ChronicleMessageStore;
 import io.stanchion.store.chronicle.ChronicleStateStore;
+import io.stanchion.store.chronicle.DiskSpaceGuard;
 import io.stanchion.store.memory.MemoryMessageStore;
 import io.stanchion.store.memory.NoStateStore;
 
@@ -32,14 +34,19 @@ final class Stores implements AutoCloseable {
             }
             // The two stores are independent: open (recover) them side by side.
             long t0 = System.nanoTime();
+            // One free-space budget for both stores (same file system); used by the engine thread only.
+            DiskSpaceGuard guard = new DiskSpaceGuard(config.dir, DiskOps.SYSTEM);
             java.util.concurrent.CompletableFuture<ChronicleStateStore> stateFuture =
                     java.util.concurrent.CompletableFuture.supplyAsync(() -> new ChronicleStateStore(
-                            config.dir.resolve(ChronicleStateStore.DIRECTORY), config.fileTruncateBadEof),
+                            config.dir.resolve(ChronicleStateStore.DIRECTORY),
+                            ChronicleStateStore.Options.defaults().withTruncateBadTail(config.fileTruncateBadEof)
+                                    .withMinFreeBytes(config.fileMinFree / 2), DiskOps.SYSTEM, guard),
                             background);
-            MessageStore messages;
+            ChronicleMessageStore messages;
             try {
-                messages = new ChronicleMessageStore(config.dir,
-                        ChronicleMessageStore.Options.defaults().withRollCycle(config.fileRollCycle));
+                messages = new ChronicleMessageStore(config.dir, ChronicleMessageStore.Options.defaults()
+                        .withRollCycle(config.fileRollCycle).withMinFreeBytes(config.fileMinFree)
+                        .withTruncateBadTail(config.fileTruncateBadEof), DiskOps.SYSTEM, guard);
             } catch (StoreException e) {
                 stateFuture.thenAccept(ChronicleStateStore::close);
                 throw e;
@@ -53,6 +60,7 @@ final class Stores implements AutoCloseable {
                 throw e.getCause() instanceof StoreException se ? se
                         : new StoreException("cannot open the state journal: " + e.getCause(), e.getCause());
             }
+            messages.recoveryWarnings().forEach(w -> LOG.warn("{}", w));
             state.recoveryWarnings().forEach(w -> LOG.warn("{}", w));
             LOG.info("Recovered {} channel log(s) in {} ms; state journal ready after {} ms",
                     messages.channels().size(), (t1 - t0) / 1_000_000, (System.nanoTime() - t0) / 1_000_000);

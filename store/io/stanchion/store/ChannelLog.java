@@ -12,6 +12,15 @@ package io.stanchion.store;
  * <p>Durability: {@link #append} makes the message readable at once. For a memory-mapped implementation the bytes
  * are then in the OS page cache and survive a crash of the process; {@link #flush(boolean)} with {@code fsync}
  * forces them to the device (survives power loss).
+ *
+ * <p>Failures (the store fault contract): {@link #append} throws {@link StoreFullException} when it refuses a message
+ * for lack of disk space <em>before writing anything</em>: the log is unchanged and usable, the caller answers the
+ * publish with an error and goes on. Any other failure of a write path ({@link #append}, {@link #flush},
+ * {@link #removeBefore}) is a plain {@link StoreException}, including JVM errors raised by faults in memory-mapped
+ * access (a SIGBUS on a full file system or a truncated file surfaces as {@code InternalError}), and means <b>log state
+ * unknown</b>: the caller stops the server (fail-stop). A failed fsync is never retried; afterwards the log refuses
+ * every further write with {@link StoreException}. {@link #read} throws {@link StoreException} for a record that
+ * fails its checks (checksum, sequence): a store fault too.
  */
 public interface ChannelLog extends AutoCloseable {
 

@@ -7,6 +7,10 @@ import java.util.Collection;
  *
  * <p>Threading: {@link #channel(String)}, {@link #delete(String)} and {@link #close()} are called from the engine
  * thread only; {@link #channels()} may be read from any thread.
+ *
+ * <p>Failures: {@link #channel(String)} throws {@link StoreFullException} when it refuses to create a channel for
+ * lack of disk space (nothing created); any other failure of {@link #channel(String)} or {@link #delete(String)} is a
+ * plain {@link StoreException}: store state unknown, the server stops. The logs follow {@link ChannelLog}'s contract.
  */
 public interface MessageStore extends AutoCloseable {
 

@@ -12,6 +12,12 @@ package io.stanchion.store;
  * the memory-mapped journal once the call returns (survives a process crash), except that {@link #sent} and
  * {@link #acked} may be buffered until the next {@link #flush(boolean)} (or the next other call), written in call
  * order; {@link #flush(boolean)} with fsync also forces everything to the device.
+ *
+ * <p>Failures (as {@link ChannelLog}): a write call or {@link #flush} throws {@link StoreFullException} when the
+ * journal refuses a record for lack of disk space before writing it (journal and in-memory state unchanged, still
+ * usable; buffered {@link #sent}/{@link #acked} events stay buffered for the next flush). Any other failure,
+ * memory-mapped access faults ({@code InternalError}) included, is a plain {@link StoreException}: journal state
+ * unknown, the server stops. A failed fsync is never retried and leaves the journal refusing further writes.
  */
 public interface StateStore extends AutoCloseable {
 

@@ -96,7 +96,7 @@ public final class ConfigFile {
             "skip_verify", "insecure");
 
     private static final List<String> FILE_KEYS = List.of(
-            "sync", "do_sync", "sync_on_flush", "truncate_bad_eof", "roll_cycle", "compact", "compact_enabled", "compact_frag",
+            "sync", "do_sync", "sync_on_flush", "truncate_bad_eof", "roll_cycle", "min_free", "compact", "compact_enabled", "compact_frag",
             "compact_fragmentation", "compact_interval", "compact_min_size", "buffer_size", "crc", "do_crc",
             "crc_poly", "slice_max_msgs", "slice_max_count", "slice_msgs", "slice_count", "slice_max_bytes",
             "slice_max_size", "slice_bytes", "slice_size", "slice_max_age", "slice_age", "slice_max_time",
@@ -406,6 +406,7 @@ public final class ConfigFile {
                     case "sync", "do_sync", "sync_on_flush" -> b.fileSync(bool(x));
                     case "truncate_bad_eof" -> b.fileTruncateBadEof(bool(x));
                     case "roll_cycle" -> b.fileRollCycle(string(x));
+                    case "min_free" -> b.fileMinFree(size(x));
                     case "compact", "compact_enabled", "crc", "do_crc" -> ignoredFileOption(x, bool(x));
                     case "compact_frag", "compact_fragmentation", "compact_interval", "crc_poly", "slice_max_msgs",
                          "slice_max_count", "slice_msgs", "slice_count", "file_descriptors_limit", "fds_limit",

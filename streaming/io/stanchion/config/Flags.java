@@ -57,11 +57,13 @@ public final class Flags {
 
             Streaming Server File Store Options:
                       --file_sync <bool>             Fsync the log after each batch, before the PubAcks
-                                                     (default: false)
+                                                     (default: true; --file_sync=false to turn it off)
                       --file_truncate_bad_eof <bool> Truncate a torn or corrupt tail found at startup instead of
                                                      failing (data loss may occur)
                       --file_roll_cycle <string>     Chronicle roll cycle of the logs; retention frees disk a
                                                      cycle file at a time (default: LARGE_DAILY)
+                      --file_min_free <size>         Free disk space to keep: a publish that would leave less
+                                                     is refused with "no space left on device" (default: 64MB)
                       --file_compact_enabled, --file_compact_frag, --file_compact_interval,
                       --file_compact_min_size, --file_buffer_size, --file_crc, --file_crc_poly,
                       --file_slice_max_msgs, --file_slice_max_bytes, --file_slice_max_age,
@@ -210,6 +212,7 @@ public final class Flags {
             case FILE_SYNC -> b.fileSync(bool(v));
             case FILE_TRUNCATE_BAD_EOF -> b.fileTruncateBadEof(bool(v));
             case FILE_ROLL_CYCLE -> b.fileRollCycle(v);
+            case FILE_MIN_FREE -> b.fileMinFree(nonNegative(Durations.parseSize(v)));
             case STAN_DEBUG -> b.debug(bool(v));
             case STAN_TRACE -> b.trace(bool(v));
             case DEBUG_TRACE -> b.debug(bool(v)).trace(bool(v));
@@ -321,6 +324,7 @@ public final class Flags {
         FILE_SYNC(Type.BOOL, "file_sync"),
         FILE_TRUNCATE_BAD_EOF(Type.BOOL, "file_truncate_bad_eof"),
         FILE_ROLL_CYCLE(Type.STRING, "file_roll_cycle"),
+        FILE_MIN_FREE(Type.SIZE, "file_min_free"),
         STAN_DEBUG(Type.BOOL, "SD", "stan_debug"),
         STAN_TRACE(Type.BOOL, "SV", "stan_trace"),
         DEBUG_TRACE(Type.BOOL, "SDV", "DV"),

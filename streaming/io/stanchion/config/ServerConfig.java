@@ -24,7 +24,7 @@ public final class ServerConfig {
     public final Duration hbInterval;
     public final Duration hbTimeout;
     public final int hbFailCount;
-    /** fsync every batch before its PubAcks are sent. */
+    /** fsync every batch before its PubAcks are sent (default true, as the original's file store). */
     public final boolean fileSync;
     public final boolean replaceDurable;
     /** At startup, cut a torn or corrupt tail of a log or journal instead of refusing to start. */
@@ -34,6 +34,11 @@ public final class ServerConfig {
      * cycle file at a time, so a shorter cycle frees space sooner.
      */
     public final String fileRollCycle;
+    /**
+     * Free space (bytes) an append to a message log must leave on the store's file system, else the publish is
+     * refused with "no space left on device"; the state journal keeps half of it free.
+     */
+    public final long fileMinFree;
     /** Global and per-channel limits; {@link StoreLimits#forChannel} gives a channel's limits. */
     public final StoreLimits storeLimits;
     /** Derived: {@code storeLimits.maxChannels()}, the global max number of channels; 0 = unlimited. */
@@ -104,6 +109,7 @@ public final class ServerConfig {
         this.replaceDurable = b.replaceDurable;
         this.fileTruncateBadEof = b.fileTruncateBadEof;
         this.fileRollCycle = b.fileRollCycle;
+        this.fileMinFree = b.fileMinFree;
         this.storeLimits = b.builtLimits;
         this.maxChannels = storeLimits.maxChannels();
         this.maxSubs = storeLimits.defaults().maxSubs();
@@ -163,6 +169,7 @@ public final class ServerConfig {
         b.replaceDurable = replaceDurable;
         b.fileTruncateBadEof = fileTruncateBadEof;
         b.fileRollCycle = fileRollCycle;
+        b.fileMinFree = fileMinFree;
         b.limits = storeLimits.toBuilder();
         b.discoverPrefix = discoverPrefix;
         b.ioBatchSize = ioBatchSize;
@@ -198,10 +205,11 @@ public final class ServerConfig {
         private Duration hbInterval = Duration.ofSeconds(30);
         private Duration hbTimeout = Duration.ofSeconds(10);
         private int hbFailCount = 10;
-        private boolean fileSync;
+        private boolean fileSync = true;
         private boolean replaceDurable;
         private boolean fileTruncateBadEof;
         private String fileRollCycle = "LARGE_DAILY";
+        private long fileMinFree = 64L << 20;
         private StoreLimits.Builder limits = StoreLimits.builder();
         private StoreLimits builtLimits;
         private String discoverPrefix = "_STAN.discover";
@@ -239,6 +247,7 @@ public final class ServerConfig {
         public Builder replaceDurable(boolean v) { replaceDurable = v; return this; }
         public Builder fileTruncateBadEof(boolean v) { fileTruncateBadEof = v; return this; }
         public Builder fileRollCycle(String v) { fileRollCycle = v; return this; }
+        public Builder fileMinFree(long v) { fileMinFree = v; return this; }
         /** Global max number of channels (0 = unlimited). */
         public Builder maxChannels(int v) { limits.maxChannels(v); return this; }
         /** Global default of subscriptions per channel (0 = unlimited). */

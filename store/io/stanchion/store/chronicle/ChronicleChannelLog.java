@@ -1,6 +1,7 @@
 package io.stanchion.store.chronicle;
 
 import io.stanchion.store.ChannelLog;
+import io.stanchion.store.DiskOps;
 import io.stanchion.store.StoreException;
 import io.stanchion.store.StoredMessage;
 import net.openhft.chronicle.bytes.Bytes;
@@ -30,6 +31,7 @@ import java.text.ParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.zip.CRC32C;
 
 /**
  * One channel = one {@link SingleChronicleQueue} in its own directory. The excerpt layout and the durability levels
@@ -65,10 +67,28 @@ final class ChronicleChannelLog implements ChannelLog {
     static final int CUMULATIVE_OFFSET = 16;
     static final int LENGTH_OFFSET = 24;
     static final int HEADER_SIZE = 28;
+    /**
+     * The CRC-32C after the record: over the header and the record (the whole excerpt before it). An excerpt of
+     * exactly {@code HEADER_SIZE + length} bytes was written before checksums existed and is read unchecked.
+     */
+    static final int CRC_SIZE = 4;
 
     private static final String METADATA_FILE = "metadata.cq4t";
     private static final String CYCLE_SUFFIX = ".cq4";
     static final int MAX_TAILERS = 4;
+
+    /**
+     * Disk bytes an excerpt costs besides its payload, an upper bound: Chronicle's 4-byte excerpt header, up to 3
+     * bytes of alignment padding before the next header, and 8 bytes for Chronicle's index (one 8-byte entry per
+     * indexed excerpt; Chronicle indexes one excerpt in 16 or fewer, so this over-counts).
+     */
+    static final int EXCERPT_OVERHEAD = 4 + 3 + 8;
+    /** Chronicle's {@code metadata.cq4t} of a new queue (128 KiB measured with chronicle-queue 2026.4). */
+    static final long METADATA_BYTES = 128 << 10;
+
+    /** Where the log's disk operations go and how much free space its appends must leave. */
+    record Disk(DiskOps ops, DiskSpaceGuard guard, long margin) {
+    }
 
     /** The logical first sequence, when retention removed messages (format on {@link ChronicleMessageStore}). */
     static final String FIRST_SEQUENCE_FILE = "first-sequence";
@@ -79,6 +99,11 @@ final class ChronicleChannelLog implements ChannelLog {
 
     private final String name;
     private final Path directory;
+    private final Disk disk;
+    /** At recovery, a damaged tail is reported as a {@link DamagedTailException} (with the last good sequence). */
+    private final boolean truncateBadTail;
+    /** Disk bytes a new cycle file takes before its first excerpt (header, index-of-indexes, first index). */
+    private final long newCycleBytes;
     private final SingleChronicleQueue queue;
     private final RollCycle rollCycle;
     private final SequenceIndexMap cycles = new SequenceIndexMap();
@@ -87,6 +112,12 @@ final class ChronicleChannelLog implements ChannelLog {
 
     // ---- owner-thread state ----
     private final MonotonicTimeProvider clock;
+    private final CRC32C crc = new CRC32C();
+    /** An excerpt's header, as bytes, for its CRC. */
+    private final byte[] headerBytes = new byte[HEADER_SIZE];
+    private final ByteBuffer header = ByteBuffer.wrap(headerBytes).order(ByteOrder.LITTLE_ENDIAN);
+    /** A record read only for its CRC (timestamp and cumulative probes). */
+    private byte[] recordScratch = new byte[256];
     private ExcerptAppender appender;
     /**
      * Up to {@link #MAX_TAILERS} tailers, each left in the cycle it last read. Moving a tailer to another cycle maps
@@ -152,9 +183,12 @@ final class ChronicleChannelLog implements ChannelLog {
      * @param created the channel directory was just created by this process
      */
     ChronicleChannelLog(String name, Path directory, SingleChronicleQueue queue, MonotonicTimeProvider clock,
-                        boolean created) {
+                        boolean created, Disk disk, boolean truncateBadTail) {
         this.name = name;
         this.directory = directory;
+        this.disk = disk;
+        this.truncateBadTail = truncateBadTail;
+        this.newCycleBytes = cycleFileBytes(queue.indexCount());
         this.queue = queue;
         this.clock = clock;
         this.rollCycle = queue.rollCycle();
@@ -167,12 +201,13 @@ final class ChronicleChannelLog implements ChannelLog {
         try {
             recover();
             applyFirstSequenceFile();
-        } catch (RuntimeException e) {
-            closeQuietly();
-            if (e instanceof StoreException) {
-                throw e;
+        } catch (Throwable e) {
+            try {
+                closeQuietly();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
             }
-            throw new StoreException("channel " + name + ": cannot recover " + directory + ": " + e, e);
+            throw StoreFaults.wrap("channel " + name + ": cannot recover " + directory, e);
         }
     }
 
@@ -192,6 +227,8 @@ final class ChronicleChannelLog implements ChannelLog {
         // 1. The first excerpt of every non-empty cycle: (first sequence, first index).
         long firstSeq = 0;
         long previousCycleEnd = -1; // expected first sequence of the next cycle, from the previous cycle's count
+        String lastCycleProblem = null; // the first record of the last cycle is damaged (truncateBadTail only)
+        long lastCycleIndex = -1;
         while (cycle >= 0) {
             int found = -1;
             long firstIndexInCycle = -1;
@@ -202,7 +239,18 @@ final class ChronicleChannelLog implements ChannelLog {
                         found = rollCycle.toCycle(index);
                         if (cycles.isEmpty() || rollCycle.toCycle(cycles.lastFirstIndex()) != found) {
                             Bytes<?> bytes = dc.wire().bytes();
-                            checkExcerptSize(bytes, -1, index);
+                            String problem = excerptProblem(bytes, cycles.isEmpty() ? -1 : previousCycleEnd, null);
+                            if (problem != null && truncateBadTail && !cycles.isEmpty() && found == lastCycle) {
+                                // The damage starts the last cycle: a damaged tail (the whole cycle goes).
+                                lastCycleProblem = problem;
+                                lastCycleIndex = index;
+                                break;
+                            }
+                            if (problem != null) {
+                                throw corrupt("the first record of cycle " + found
+                                        + (cycles.isEmpty() ? "" : ", sequence " + previousCycleEnd) + " (index 0x"
+                                        + Long.toHexString(index) + " in " + cycleFile(index) + "), " + problem);
+                            }
                             long start = bytes.readPosition();
                             long seq = bytes.readLong(start + SEQUENCE_OFFSET);
                             long ts = bytes.readLong(start + TIMESTAMP_OFFSET);
@@ -239,6 +287,10 @@ final class ChronicleChannelLog implements ChannelLog {
                 throw corrupt("unreadable cycle file name after cycle " + cycle + ": " + e.getMessage());
             }
         }
+        if (lastCycleProblem != null) {
+            long lastSeq = previousCycleEnd + tailer.excerptsInCycle(rollCycle.toCycle(lastCycleIndex)) - 1;
+            throw damagedTail(tailer, previousCycleEnd, lastSeq, lastCycleIndex, lastCycleProblem);
+        }
         if (cycles.isEmpty()) {
             return; // only empty cycle files
         }
@@ -248,21 +300,28 @@ final class ChronicleChannelLog implements ChannelLog {
             throw corrupt("cannot read the last excerpt (index 0x" + Long.toHexString(lastIndex) + ")");
         }
         long lastSeq;
+        String tailProblem;
         try (DocumentContext dc = tailer.readingDocument()) {
             if (!dc.isPresent() || dc.index() != lastIndex) {
                 throw corrupt("cannot read the last excerpt (index 0x" + Long.toHexString(lastIndex) + ")");
             }
             Bytes<?> bytes = dc.wire().bytes();
             long expected = cycles.sequenceOf(lastIndex);
-            int length = checkExcerptSize(bytes, expected, lastIndex);
-            lastSeq = bytes.readLong(bytes.readPosition() + SEQUENCE_OFFSET);
-            if (lastSeq != expected || lastSeq != previousCycleEnd - 1) {
-                throw corrupt("last excerpt holds sequence " + lastSeq + ", the cycle map expects " + expected
-                        + " and the cycle count " + (previousCycleEnd - 1));
+            if (expected != previousCycleEnd - 1) {
+                throw corrupt("the last excerpt is sequence " + expected + " by the cycle map but "
+                        + (previousCycleEnd - 1) + " by the cycle count");
             }
-            lastTimestamp = bytes.readLong(bytes.readPosition() + TIMESTAMP_OFFSET);
-            nextCumulative = bytes.readLong(bytes.readPosition() + CUMULATIVE_OFFSET) + length;
+            lastSeq = expected;
+            tailProblem = excerptProblem(bytes, expected, null);
+            if (tailProblem == null) {
+                int length = bytes.readInt(bytes.readPosition() + LENGTH_OFFSET);
+                lastTimestamp = bytes.readLong(bytes.readPosition() + TIMESTAMP_OFFSET);
+                nextCumulative = bytes.readLong(bytes.readPosition() + CUMULATIVE_OFFSET) + length;
+            }
             excerptReads++;
+        }
+        if (tailProblem != null) {
+            throw damagedTail(tailer, lastSeq, lastSeq, lastIndex, tailProblem);
         }
         tailerNext[0] = lastIndex + 1;
         tailerCycle[0] = rollCycle.toCycle(lastIndex);
@@ -270,6 +329,52 @@ final class ChronicleChannelLog implements ChannelLog {
         firstSequence = firstSeq;
         lastSequence = lastSeq;
         appendCycle = -1;
+    }
+
+    /**
+     * The open-time failure for a damaged tail (the last record, or with {@link #truncateBadTail} the first record of
+     * the last cycle, {@code damagedSeq}, fails its checks): a plain {@link StoreException} naming the channel
+     * directory and the sequence, or, with {@link #truncateBadTail}, a {@link DamagedTailException} carrying the last
+     * good sequence (found by walking back from {@code damagedSeq}) for the store to cut the log back to.
+     */
+    private StoreException damagedTail(ExcerptTailer tailer, long damagedSeq, long lastSeq, long damagedIndex,
+                                       String problem) {
+        String what = (damagedSeq == lastSeq ? "the last record, sequence " + lastSeq
+                : "the first record of the last cycle, sequence " + damagedSeq + " of " + lastSeq)
+                + " (index 0x" + Long.toHexString(damagedIndex) + " in " + cycleFile(damagedIndex) + "), " + problem;
+        if (!truncateBadTail) {
+            return corrupt(what + " (opening with --file_truncate_bad_eof cuts the log back to the last good record)");
+        }
+        long first = cycles.firstSequenceAt(0);
+        long good = damagedSeq - 1;
+        for (; good >= first; good--) {
+            long index = cycles.indexOf(good);
+            if (!tailer.moveToIndex(index)) {
+                continue;
+            }
+            try (DocumentContext dc = tailer.readingDocument()) {
+                if (dc.isPresent() && dc.index() == index && excerptProblem(dc.wire().bytes(), good, null) == null) {
+                    break;
+                }
+            }
+        }
+        return new DamagedTailException(corrupt(what).getMessage(), good, lastSeq);
+    }
+
+    /**
+     * Recovery found a damaged tail and the log may be cut back: the records after {@link #lastGood} (the first
+     * sequence on disk minus one when none is good) are to be dropped. Thrown only with {@code truncateBadTail}.
+     */
+    static final class DamagedTailException extends StoreException {
+        final long lastGood;
+        /** The last sequence on disk (damaged). */
+        final long lastSequence;
+
+        DamagedTailException(String message, long lastGood, long lastSequence) {
+            super(message);
+            this.lastGood = lastGood;
+            this.lastSequence = lastSequence;
+        }
     }
 
     /** Step 3 of recovery: the logical first sequence left by retention, if above the first excerpt on disk. */
@@ -301,21 +406,30 @@ final class ChronicleChannelLog implements ChannelLog {
         Objects.requireNonNull(record, "record");
         ensureOpen();
         long seq = lastSequence + 1;
+        long cost = diskCost(record.length);
+        if (appendCycle != queue.cycle()) {
+            cost += newCycleBytes; // the first append of this instance, or a roll: maybe a new cycle file
+        }
+        disk.guard().reserve(cost, disk.margin()); // StoreFullException: nothing written
         boolean empty = seq == firstSequence;
         // Clamped to the previous message even when retention removed it: the cycle map's timestamps must not go back.
         long ts = seq == 1 ? timestampNanos : Math.max(timestampNanos, lastTimestamp);
         long index;
         boolean otherCycle = false;
+        header.putLong(SEQUENCE_OFFSET, seq).putLong(TIMESTAMP_OFFSET, ts).putLong(CUMULATIVE_OFFSET, nextCumulative)
+                .putInt(LENGTH_OFFSET, record.length);
+        crc.reset();
+        crc.update(headerBytes, 0, HEADER_SIZE);
+        crc.update(record, 0, record.length);
+        int checksum = (int) crc.getValue();
         try {
             ExcerptAppender app = appender();
             DocumentContext dc = app.writingDocument();
             try {
                 Bytes<?> bytes = dc.wire().bytes();
-                bytes.writeLong(seq);
-                bytes.writeLong(ts);
-                bytes.writeLong(nextCumulative);
-                bytes.writeInt(record.length);
+                bytes.write(headerBytes);
                 bytes.write(record);
+                bytes.writeInt(checksum);
             } catch (Throwable t) {
                 dc.rollbackOnClose();
                 throw t;
@@ -335,11 +449,12 @@ final class ChronicleChannelLog implements ChannelLog {
                     throw e;
                 }
             }
-        } catch (StoreException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new StoreException("channel " + name + ": cannot append sequence " + seq + " (" + record.length
-                    + " bytes): " + e, e);
+        } catch (Throwable e) {
+            if (StoreFaults.isMappingFault(e)) {
+                broken = "a memory-mapped access fault while appending sequence " + seq; // the excerpt's fate unknown
+            }
+            throw StoreFaults.wrap("channel " + name + ": cannot append sequence " + seq + " (" + record.length
+                    + " bytes)", e);
         }
         unsynced = true;
         if (empty) {
@@ -360,6 +475,21 @@ final class ChronicleChannelLog implements ChannelLog {
             }
         }
         return seq;
+    }
+
+    /** Disk bytes an append of a {@code recordLength}-byte record occupies, an upper bound (see EXCERPT_OVERHEAD). */
+    static long diskCost(int recordLength) {
+        return EXCERPT_OVERHEAD + HEADER_SIZE + CRC_SIZE + (long) recordLength;
+    }
+
+    /** Disk bytes of a cycle file before its first excerpt: 64 KiB of header pages, two index arrays. */
+    static long cycleFileBytes(int indexCount) {
+        return (64 << 10) + 2L * indexCount * 8;
+    }
+
+    /** Disk bytes of a new channel's queue before its first excerpt. */
+    static long newQueueBytes(RollCycle rollCycle) {
+        return METADATA_BYTES + cycleFileBytes(rollCycle.defaultIndexCount());
     }
 
     private void onNewAppendCycle(ExcerptAppender app, int cycle, long seq, long index, long ts) {
@@ -402,11 +532,10 @@ final class ChronicleChannelLog implements ChannelLog {
             long ts = bytes.readLong(start + TIMESTAMP_OFFSET);
             byte[] record = new byte[length];
             bytes.read(start + HEADER_SIZE, record, 0, length);
+            checkCrc(bytes, length, record, sequence, dc.index());
             return new StoredMessage(sequence, ts, record);
-        } catch (StoreException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new StoreException("channel " + name + ": cannot read sequence " + sequence + ": " + e, e);
+        } catch (Throwable e) {
+            throw StoreFaults.wrap("channel " + name + ": cannot read sequence " + sequence + " in " + directory, e);
         }
     }
 
@@ -423,11 +552,10 @@ final class ChronicleChannelLog implements ChannelLog {
     private long longAt(long sequence, int offset) {
         try (DocumentContext dc = openExcerpt(sequence)) {
             Bytes<?> bytes = dc.wire().bytes();
+            checkCrc(bytes, checkExcerptSize(bytes, sequence, dc.index()), null, sequence, dc.index());
             return bytes.readLong(bytes.readPosition() + offset);
-        } catch (StoreException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new StoreException("channel " + name + ": cannot read sequence " + sequence + ": " + e, e);
+        } catch (Throwable e) {
+            throw StoreFaults.wrap("channel " + name + ": cannot read sequence " + sequence + " in " + directory, e);
         }
     }
 
@@ -517,20 +645,100 @@ final class ChronicleChannelLog implements ChannelLog {
         }
     }
 
-    /** Checks the excerpt is large enough for its header and record; returns the record length. */
+    /** Checks the excerpt's size against its record length (either format); returns the record length. */
     private int checkExcerptSize(Bytes<?> bytes, long sequence, long index) {
+        String problem = sizeProblem(bytes);
+        if (problem != null) {
+            throw damaged(sequence, index, problem);
+        }
+        return bytes.readInt(bytes.readPosition() + LENGTH_OFFSET);
+    }
+
+    /** Null when the excerpt is {@code HEADER_SIZE + length} (no CRC) or {@code + CRC_SIZE} bytes, else why not. */
+    private static String sizeProblem(Bytes<?> bytes) {
         long remaining = bytes.readRemaining();
         if (remaining < HEADER_SIZE) {
-            throw corrupt("excerpt at index 0x" + Long.toHexString(index) + " is " + remaining
-                    + " bytes, shorter than the " + HEADER_SIZE + "-byte header");
+            return "is " + remaining + " bytes, shorter than the " + HEADER_SIZE + "-byte header";
         }
         int length = bytes.readInt(bytes.readPosition() + LENGTH_OFFSET);
-        if (length < 0 || length > remaining - HEADER_SIZE) {
-            throw corrupt("excerpt at index 0x" + Long.toHexString(index)
-                    + (sequence > 0 ? " (sequence " + sequence + ")" : "") + " declares a " + length
-                    + "-byte record in " + (remaining - HEADER_SIZE) + " bytes");
+        if (length < 0 || (remaining != HEADER_SIZE + (long) length
+                && remaining != HEADER_SIZE + (long) length + CRC_SIZE)) {
+            return "declares a " + length + "-byte record in a " + remaining + "-byte excerpt";
         }
-        return length;
+        return null;
+    }
+
+    /**
+     * Verifies the CRC of an excerpt whose size was checked ({@code length}: its record length); an excerpt without
+     * one (written before checksums) passes. {@code record}: the record already copied out, or null.
+     */
+    private void checkCrc(Bytes<?> bytes, int length, byte[] record, long sequence, long index) {
+        String problem = crcProblem(bytes, length, record);
+        if (problem != null) {
+            throw damaged(sequence, index, problem);
+        }
+    }
+
+    private String crcProblem(Bytes<?> bytes, int length, byte[] record) {
+        long start = bytes.readPosition();
+        if (bytes.readRemaining() == HEADER_SIZE + (long) length) {
+            return null; // the format before checksums
+        }
+        byte[] r = record;
+        if (r == null) {
+            if (recordScratch.length < length) {
+                recordScratch = new byte[Math.max(length, recordScratch.length * 2)];
+            }
+            r = recordScratch;
+            bytes.read(start + HEADER_SIZE, r, 0, length);
+        }
+        bytes.read(start, headerBytes, 0, HEADER_SIZE);
+        crc.reset();
+        crc.update(headerBytes, 0, HEADER_SIZE);
+        crc.update(r, 0, length);
+        int computed = (int) crc.getValue();
+        int stored = bytes.readInt(start + HEADER_SIZE + length);
+        return computed == stored ? null : "fails its CRC check (stored 0x" + Integer.toHexString(stored)
+                + ", computed 0x" + Integer.toHexString(computed) + ")";
+    }
+
+    /**
+     * Null when the excerpt in {@code bytes} is a sound record of {@code expectedSequence} (-1: any), else what is
+     * wrong with it (size, sequence field, CRC).
+     */
+    private String excerptProblem(Bytes<?> bytes, long expectedSequence, byte[] record) {
+        String problem = sizeProblem(bytes);
+        if (problem != null) {
+            return problem;
+        }
+        long seq = bytes.readLong(bytes.readPosition() + SEQUENCE_OFFSET);
+        if (expectedSequence >= 0 && seq != expectedSequence) {
+            return "holds sequence " + seq + ", expected " + expectedSequence;
+        }
+        return crcProblem(bytes, bytes.readInt(bytes.readPosition() + LENGTH_OFFSET), record);
+    }
+
+    /** The cycle file holding {@code index}. */
+    private File cycleFile(long index) {
+        return cycleFiles.resourceFor(rollCycle.toCycle(index)).path;
+    }
+
+    /** File offset of the excerpt payload of stored {@code sequence} (tests locate records on disk with it). */
+    long payloadOffset(long sequence) {
+        try (DocumentContext dc = openExcerpt(sequence)) {
+            return dc.wire().bytes().readPosition();
+        }
+    }
+
+    /** The cycle file holding stored {@code sequence}. */
+    File cycleFileOf(long sequence) {
+        return cycleFile(cycles.indexOf(sequence));
+    }
+
+    /** A record that fails its checks: a store fault naming the channel, the sequence and the file. */
+    private StoreException damaged(long sequence, long index, String problem) {
+        return new StoreException("channel " + name + ": sequence " + sequence + " (index 0x"
+                + Long.toHexString(index) + " in " + cycleFile(index) + ") is damaged: its excerpt " + problem);
     }
 
     @Override
@@ -600,10 +808,11 @@ final class ChronicleChannelLog implements ChannelLog {
             // a first sequence inside deleted cycles.
             advanceFirst(target, true);
             deleteCyclesBefore(target);
-        } catch (StoreException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new StoreException("channel " + name + ": cannot remove messages before " + target + ": " + e, e);
+        } catch (Throwable e) {
+            if (StoreFaults.isMappingFault(e)) {
+                broken = "a memory-mapped access fault while removing messages before " + target;
+            }
+            throw StoreFaults.wrap("channel " + name + ": cannot remove messages before " + target, e);
         }
     }
 
@@ -617,6 +826,7 @@ final class ChronicleChannelLog implements ChannelLog {
         if (target <= lastSequence) {
             try (DocumentContext dc = openExcerpt(target)) {
                 Bytes<?> bytes = dc.wire().bytes();
+                checkCrc(bytes, checkExcerptSize(bytes, target, dc.index()), null, target, dc.index());
                 long start = bytes.readPosition();
                 ts = bytes.readLong(start + TIMESTAMP_OFFSET);
                 cumulative = bytes.readLong(start + CUMULATIVE_OFFSET);
@@ -755,8 +965,8 @@ final class ChronicleChannelLog implements ChannelLog {
                 map.order(ByteOrder.LITTLE_ENDIAN);
             }
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException | RuntimeException e) {
-            throw new StoreException("channel " + name + ": cannot write " + file + ": " + e, e);
+        } catch (Throwable e) {
+            throw StoreFaults.wrap("channel " + name + ": cannot write " + file, e);
         }
         firstSequenceMap = map;
         firstSequenceUnsynced = true;
@@ -847,7 +1057,7 @@ final class ChronicleChannelLog implements ChannelLog {
         }
         try {
             for (File f : rolledFiles) {
-                FileOps.fsyncFile(f.toPath());
+                disk.ops().fsyncFile(f.toPath());
             }
             rolledFiles.clear();
             if (unsynced && appendFile != null) {
@@ -856,27 +1066,31 @@ final class ChronicleChannelLog implements ChannelLog {
                     syncChannel = FileChannel.open(appendFile.toPath(), StandardOpenOption.WRITE);
                     syncChannelFile = appendFile;
                 }
-                syncChannel.force(false);
+                disk.ops().force(syncChannel, appendFile.toPath(), false);
             }
             unsynced = false;
             if (firstSequenceUnsynced && firstSequenceMap != null) {
-                firstSequenceMap.force();
+                disk.ops().force(firstSequenceMap, directory.resolve(FIRST_SEQUENCE_FILE));
             }
             firstSequenceUnsynced = false;
             if (directoryDirty) {
                 Path metadata = directory.resolve(METADATA_FILE);
                 if (metadata.toFile().isFile()) {
-                    FileOps.fsyncFile(metadata);
+                    disk.ops().fsyncFile(metadata);
                 }
-                FileOps.fsyncDirectory(directory);
+                disk.ops().fsyncDirectory(directory);
                 directoryDirty = false;
             }
             if (parentDirty) {
-                FileOps.fsyncDirectory(directory.getParent());
+                disk.ops().fsyncDirectory(directory.getParent());
                 parentDirty = false;
             }
-        } catch (IOException | RuntimeException e) {
-            throw new StoreException("channel " + name + ": fsync failed in " + directory + ": " + e, e);
+        } catch (Throwable e) {
+            // Never retried (the kernel may have dropped the dirty pages it could not write: a later fsync would
+            // succeed without them), so the log refuses every further write.
+            StoreException failure = StoreFaults.wrap("channel " + name + ": fsync failed in " + directory, e);
+            broken = failure.getMessage();
+            throw failure;
         }
     }
 

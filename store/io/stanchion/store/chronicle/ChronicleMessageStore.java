@@ -1,6 +1,7 @@
 package io.stanchion.store.chronicle;
 
 import io.stanchion.store.ChannelLog;
+import io.stanchion.store.DiskOps;
 import io.stanchion.store.MessageStore;
 import io.stanchion.store.StoreException;
 import net.openhft.chronicle.bytes.SyncMode;
@@ -17,13 +18,11 @@ import net.openhft.chronicle.queue.rollcycles.SparseRollCycles;
 import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -45,6 +44,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *     first-sequence.tmp       transient, while first-sequence is being replaced
  *   .deleted-&lt;n&gt;-&lt;m&gt;/        a deleted channel's directory, renamed before its files are removed;
  *                              any left over (crash, failed removal) is removed when the store opens
+ *   .rebuild-&lt;dir&gt;/ .rebuilt-&lt;dir&gt;/  a channel being cut back to its last good record (see below)
+ *   .damaged-&lt;ms&gt;-&lt;dir&gt;/    a channel directory replaced by its cut-back copy, kept for inspection
  *   _anything/ .anything       ignored: reserved for other state (e.g. a future _state/ directory)
  * </pre>
  * The directory name is the channel name, except that {@code %}, {@code /}, {@code \}, control characters, and a
@@ -62,9 +63,22 @@ import java.util.concurrent.atomic.AtomicLong;
  *     16    8  cumulative        sum of the record lengths of every message before this one in the channel
  *     24    4  length            record length in bytes (n)
  *     28    n  record            the record bytes as given to append
+ *   28+n    4  crc               CRC-32C (java.util.zip.CRC32C) of bytes 0 .. 28+n (header and record)
  * </pre>
  * Chronicle adds its own 4-byte excerpt header (length + flags) in front. Because of the cumulative field, the byte
  * count is {@code cumulative(last) + length(last) - cumulative(first)} and needs no scan at recovery.
+ * <p>Logs written before the CRC existed hold excerpts of exactly {@code 28 + n} bytes; the size tells the two
+ * formats apart (any other size is damage), so old data directories keep working (old excerpts are read unchecked,
+ * new appends carry the CRC, one log may hold both). The CRC is checked on every read of an excerpt (reads and the
+ * timestamp/cumulative probes of the searches): a mismatch is a {@link StoreException} naming the channel, the
+ * sequence and the cycle file. At open it is checked on the excerpts recovery reads anyway: the first of each cycle
+ * (a failure stops the open; with {@link Options#truncateBadTail}, damage in the first record of the last cycle is
+ * a damaged tail: that whole cycle is cut off) and the last one. A damaged last record stops the open with a {@link StoreException}
+ * naming the channel directory and the sequence, unless {@link Options#truncateBadTail}: then recovery walks back to
+ * the last record that passes its checks and {@link ChannelRebuild} cuts the log back to it (Chronicle cannot
+ * truncate a queue in place: the good excerpts are copied into a sibling directory, cycle by cycle, with
+ * {@code first-sequence}, synced, and swapped in by renames; the damaged directory is kept as
+ * {@code .damaged-<ms>-<dir>}); {@link #recoveryWarnings()} says how many records were dropped.
  *
  * <h2>Retention: {@code first-sequence} and cycle file deletion</h2>
  * {@link ChannelLog#removeBefore} keeps the messages in the queue and moves the <em>logical</em> first sequence; the
@@ -145,7 +159,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *   file writes back the page-cache pages dirtied through any mapping of it, so after return every message appended
  *   before the call is on the device (as far as the device honours flushes) and survives a power loss.</li>
  * </ul>
- * Why not Chronicle's {@code ExcerptAppender.sync()} (checked in chronicle-queue 2026.4 / chronicle-bytes 2026.4):
+ * Every fsync goes through the store's {@link io.stanchion.store.DiskOps} ({@code SYSTEM} unless a test injects
+ * another). A failed fsync is never retried (after a failed writeback Linux may drop the dirty pages and report
+ * success to the next fsync, the "fsyncgate" lesson PostgreSQL learned): {@code flush} throws {@link StoreException}
+ * "channel X: fsync failed in dir: reason" and the log refuses every later call with a {@link StoreException}.
+ * Reopening the store (after the operator fixed the disk) recovers what the files hold.
+ * <p>Why not Chronicle's {@code ExcerptAppender.sync()} (checked in chronicle-queue 2026.4 / chronicle-bytes 2026.4):
  * it calls {@code MappedBytesStore.syncUpTo(writePosition)}, which msyncs with the queue's {@code SyncMode} only from
  * the page of the previous sync's high-water mark up to the write position of the current chunk. With the default
  * {@code ASYNC} mode that is {@code msync(MS_ASYNC)}, a no-op on Linux; with {@code SYNC} it still skips the pages
@@ -153,6 +172,26 @@ import java.util.concurrent.atomic.AtomicLong;
  * previous cycle file after a roll, and directory entries; and {@code SYNC} also msyncs each whole 64 MiB chunk
  * synchronously whenever it is released (unmapped), whether or not anyone asked for durability. The queues are
  * therefore built with {@code SyncMode.NONE} and fsync is done on the files as above.
+ *
+ * <h2>Free space and a full file system</h2>
+ * What Chronicle does when the file system fills (measured with chronicle-queue 2026.4 on a 48 MiB tmpfs, JDK 17,
+ * 1,000-byte records, guard bypassed): cycle and metadata files are created sparse (80 MiB cycle files: a 64 MiB
+ * block plus overlap; 128 KiB {@code metadata.cq4t}), so creating them never fails; the first write into a page the
+ * file system cannot allocate raises SIGBUS, which the JVM turns into {@code java.lang.InternalError: a fault
+ * occurred in a recent unsafe memory access operation in compiled Java code}, reported at an imprecise place (seen in
+ * {@code AbstractWire.checkNoDataAfterEnd} while closing the excerpt). No {@code IOException} is ever raised. The same
+ * happens to a new channel's queue (while writing its metadata header: a half-initialised {@code metadata.cq4t} is
+ * left) and to a new state-journal generation. The failed excerpt was not committed (its header never completed): the
+ * appender retried after space was freed wrote at the same place and the sequence was not lost; closing and
+ * reopening the queue then found every message, the half-created channel as an empty one. Every append after the
+ * fault but before space came back raised the same error.
+ * <p>Because the fault's place is imprecise and nothing guarantees that state in general, a mapped-access fault is a
+ * store fault here ({@link StoreException}, the log refuses further use), and the store avoids it: every log charges
+ * its appends (and {@link #channel} a new queue) to a {@link DiskSpaceGuard} before writing, which refuses a write that
+ * would leave less than {@link Options#minFreeBytes} free with {@link io.stanchion.store.StoreFullException} ("no
+ * space left on device"), nothing written. The estimate per message is {@code 4 (Chronicle header) + 3 (padding) +
+ * 8 (index) + 32 (this store's header and CRC) + record}, plus a new cycle file's header and index pages
+ * ({@code 64 KiB + 2 * indexCount * 8}) when the append may open one.
  *
  * <h2>Threading</h2>
  * {@link #channel}, {@link #existing}, {@link #delete} and {@link #close} from the engine thread; {@link #channels()}
@@ -201,8 +240,19 @@ public final class ChronicleMessageStore implements MessageStore {
      *                     settable one to roll cycles at will)
      * @param blockSize    Chronicle block (mapping chunk) size in bytes, 0 for Chronicle's default (64 MiB on 64-bit
      *                     JVMs); the largest excerpt is about a quarter of it
+     * @param minFreeBytes free space an append must leave on the file system, else it is refused with
+     *                     {@code StoreFullException} (see {@link DiskSpaceGuard}); default {@link #DEFAULT_MIN_FREE}
+     *                     (64 MiB). The state journal keeps half of it, so that acks can still be recorded once
+     *                     messages are refused.
+     * @param truncateBadTail at open, a log whose newest records fail their checks is cut back to the last good
+     *                     record (a warning in {@link #recoveryWarnings()}) instead of failing the open; default
+     *                     false
      */
-    public record Options(RollCycle rollCycle, TimeProvider timeProvider, long blockSize) {
+    public record Options(RollCycle rollCycle, TimeProvider timeProvider, long blockSize, long minFreeBytes,
+                          boolean truncateBadTail) {
+
+        /** Default of {@link #minFreeBytes}: 64 MiB. */
+        public static final long DEFAULT_MIN_FREE = 64L << 20;
 
         static {
             ChronicleSettings.apply();
@@ -213,14 +263,17 @@ public final class ChronicleMessageStore implements MessageStore {
             if (blockSize < 0) {
                 throw new IllegalArgumentException("blockSize " + blockSize + " < 0");
             }
+            if (minFreeBytes < 0) {
+                throw new IllegalArgumentException("minFreeBytes " + minFreeBytes + " < 0");
+            }
         }
 
         public static Options defaults() {
-            return new Options(LargeRollCycles.LARGE_DAILY, null, 0);
+            return new Options(LargeRollCycles.LARGE_DAILY, null, 0, DEFAULT_MIN_FREE, false);
         }
 
         public Options withRollCycle(RollCycle cycle) {
-            return new Options(cycle, timeProvider, blockSize);
+            return new Options(cycle, timeProvider, blockSize, minFreeBytes, truncateBadTail);
         }
 
         /** With the roll cycle of that enum constant name, e.g. {@code LARGE_DAILY}, {@code FAST_HOURLY}. */
@@ -229,11 +282,19 @@ public final class ChronicleMessageStore implements MessageStore {
         }
 
         public Options withTimeProvider(TimeProvider provider) {
-            return new Options(rollCycle, provider, blockSize);
+            return new Options(rollCycle, provider, blockSize, minFreeBytes, truncateBadTail);
         }
 
         public Options withBlockSize(long size) {
-            return new Options(rollCycle, timeProvider, size);
+            return new Options(rollCycle, timeProvider, size, minFreeBytes, truncateBadTail);
+        }
+
+        public Options withMinFreeBytes(long bytes) {
+            return new Options(rollCycle, timeProvider, blockSize, bytes, truncateBadTail);
+        }
+
+        public Options withTruncateBadTail(boolean truncate) {
+            return new Options(rollCycle, timeProvider, blockSize, minFreeBytes, truncate);
         }
 
         /** The Chronicle roll cycle named {@code name} (any of Chronicle's roll-cycle enums), or a StoreException. */
@@ -256,6 +317,10 @@ public final class ChronicleMessageStore implements MessageStore {
 
     private final Path root;
     private final Options options;
+    private final DiskOps diskOps;
+    /** Engine-thread owned; shared with the state store when the opener passes one guard to both. */
+    private final DiskSpaceGuard spaceGuard;
+    private final List<String> warnings = new ArrayList<>();
     private final DirectoryLock lock;
     private final ConcurrentHashMap<String, ChronicleChannelLog> channels = new ConcurrentHashMap<>();
     private final AtomicLong trashCounter = new AtomicLong();
@@ -273,13 +338,34 @@ public final class ChronicleMessageStore implements MessageStore {
      *                        corrupt channel
      */
     public ChronicleMessageStore(Path root, Options options) {
+        this(root, options, DiskOps.SYSTEM);
+    }
+
+    /** As {@link #ChronicleMessageStore(Path, Options, DiskOps, DiskSpaceGuard)} with a guard of its own. */
+    public ChronicleMessageStore(Path root, Options options, DiskOps diskOps) {
+        this(root, options, diskOps, null);
+    }
+
+    /**
+     * Opens the store at {@code root}, creating the directory if needed, and recovers every channel in it.
+     *
+     * @param diskOps    every fsync and the free-space query go through it ({@link DiskOps#SYSTEM} normally)
+     * @param spaceGuard the free-space budget of root's file system, shared with the state store when it is on the
+     *                   same one; null for one of the store's own (through {@code diskOps})
+     * @throws StoreException when the directory cannot be created or written, is used by another store, or holds a
+     *                        corrupt channel
+     */
+    public ChronicleMessageStore(Path root, Options options, DiskOps diskOps, DiskSpaceGuard spaceGuard) {
         this.options = Objects.requireNonNull(options, "options");
+        this.diskOps = Objects.requireNonNull(diskOps, "diskOps");
         this.root = prepareRoot(Objects.requireNonNull(root, "root"));
+        this.spaceGuard = spaceGuard != null ? spaceGuard : new DiskSpaceGuard(this.root, diskOps);
         Path lockFile = this.root.resolve(LOCK_FILE);
         this.lock = DirectoryLock.acquire(lockFile, "store directory " + this.root
                 + " is in use by another store (lock " + lockFile + " is held)");
         try {
             removeLeftoverTrash();
+            ChannelRebuild.finishInterrupted(this.root, diskOps);
             recoverChannels();
         } catch (RuntimeException e) {
             close();
@@ -322,7 +408,21 @@ public final class ChronicleMessageStore implements MessageStore {
             if (channel == null || !isChannelQueue(dir)) {
                 continue;
             }
-            channels.put(channel, openLog(channel, dir, false));
+            channels.put(channel, recoverLog(channel, dir));
+        }
+    }
+
+    /** Opens a recovered channel; with {@link Options#truncateBadTail}, cuts a damaged tail off first. */
+    private ChronicleChannelLog recoverLog(String channel, Path dir) {
+        try {
+            return openLog(channel, dir, false);
+        } catch (ChronicleChannelLog.DamagedTailException e) {
+            ChannelRebuild.Result r = ChannelRebuild.cutBack(dir, e.lastGood, options.blockSize(), diskOps);
+            ChronicleChannelLog log = openLog(channel, dir, false);
+            warnings.add(e.getMessage() + "; cut the log back to sequence " + log.lastSequence() + " ("
+                    + (e.lastSequence - e.lastGood) + " record(s) dropped, " + r.copied() + " kept); the damaged"
+                    + " directory is kept as " + r.damagedDirectory());
+            return log;
         }
     }
 
@@ -369,11 +469,12 @@ public final class ChronicleMessageStore implements MessageStore {
                 builder.blockSize(options.blockSize());
             }
             queue = builder.build();
-        } catch (RuntimeException e) {
-            throw new StoreException("channel " + channel + ": cannot open queue in " + dir + ": "
-                    + FileOps.oneLine(e), e);
+        } catch (Throwable e) {
+            throw StoreFaults.wrap("channel " + channel + ": cannot open queue in " + dir, e);
         }
-        return new ChronicleChannelLog(channel, dir, queue, clock, created); // closes the queue if it throws
+        // closes the queue if it throws
+        return new ChronicleChannelLog(channel, dir, queue, clock, created, new ChronicleChannelLog.Disk(diskOps,
+                spaceGuard, options.minFreeBytes()), options.truncateBadTail());
     }
 
     @Override
@@ -400,6 +501,10 @@ public final class ChronicleMessageStore implements MessageStore {
         }
         Path dir = root.resolve(dirName);
         boolean created = !Files.isDirectory(dir);
+        if (created) {
+            // Chronicle's metadata file and the first cycle file's header and index pages.
+            spaceGuard.reserve(ChronicleChannelLog.newQueueBytes(options.rollCycle()), options.minFreeBytes());
+        }
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -427,8 +532,8 @@ public final class ChronicleMessageStore implements MessageStore {
         StoreException failure = null;
         try {
             log.close();
-        } catch (RuntimeException e) {
-            failure = e instanceof StoreException se ? se : new StoreException(e.toString(), e);
+        } catch (Throwable e) {
+            failure = StoreFaults.wrap("channel " + name + ": cannot close " + dir, e);
         }
         BackgroundResourceReleaser.releasePendingResources(); // unmap and close its cycle files before unlinking
         // Rename first: one atomic step after which recovery no longer sees the channel, whatever happens next.
@@ -442,10 +547,16 @@ public final class ChronicleMessageStore implements MessageStore {
             renamed = false;
         }
         if (renamed) {
-            try (FileChannel ch = FileChannel.open(root, StandardOpenOption.READ)) {
-                ch.force(true); // the channel stays deleted after a power loss
-            } catch (IOException ignored) {
-                // some file systems refuse to sync a directory; the rename is still atomic
+            try {
+                diskOps.fsyncDirectory(root); // the channel stays deleted after a power loss
+            } catch (Throwable e) {
+                // Never retried (see ChannelLog): a store fault.
+                StoreException se = StoreFaults.wrap("channel " + name + ": fsync failed in " + root, e);
+                if (failure == null) {
+                    failure = se;
+                } else {
+                    failure.addSuppressed(se);
+                }
             }
         }
         try {
@@ -480,6 +591,19 @@ public final class ChronicleMessageStore implements MessageStore {
 
     public Options options() {
         return options;
+    }
+
+    /** The free-space budget the logs charge their appends to. */
+    public DiskSpaceGuard spaceGuard() {
+        return spaceGuard;
+    }
+
+    /**
+     * What opening found worth logging: logs cut back to their last good record ({@link Options#truncateBadTail}).
+     * Empty after a clean open. The store logs nothing itself.
+     */
+    public List<String> recoveryWarnings() {
+        return java.util.Collections.unmodifiableList(warnings);
     }
 
     @Override

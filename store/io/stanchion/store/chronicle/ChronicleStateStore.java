@@ -1,6 +1,7 @@
 package io.stanchion.store.chronicle;
 
 import io.stanchion.store.ClientRecord;
+import io.stanchion.store.DiskOps;
 import io.stanchion.store.RecoveredState;
 import io.stanchion.store.StateStore;
 import io.stanchion.store.StoreException;
@@ -156,7 +157,16 @@ import java.util.zip.CRC32C;
  * the deliveries it recorded (a crash can then only cause a redelivery) and at the end of every batch.
  * {@code flush(true)} then does {@code fdatasync} of the journal file (and, if the generation's directory entries
  * were not yet synced, of the metadata file and the directories). The queues are built with
- * {@code SyncMode.NONE}.
+ * {@code SyncMode.NONE}. Every fsync goes through the store's {@link DiskOps}; a failed one (in {@code flush} or in
+ * a compaction) is never retried: the store throws {@link StoreException} and refuses every later write.
+ *
+ * <h2>Free space</h2>
+ * Each record written by a call (and each write-out of buffered SENT/ACKED, as an upper bound) is charged to the
+ * {@link DiskSpaceGuard} before anything is written or changed in memory: when it would leave less than
+ * {@link Options#minFreeBytes} free, the call throws {@code StoreFullException} and the journal, the buffer and the
+ * in-memory state are as before the call. A running compaction is skipped while the guard sees no room for the new
+ * generation. The writes made while opening (the opening compaction) are not charged: a full file system there
+ * fails the open (a mapped-access fault, see {@link ChronicleMessageStore}).
  *
  * <h2>Cost</h2>
  * SENT and ACKED go into a fixed buffer of runs; a write-out encodes one record per subscription and type into a
@@ -218,11 +228,21 @@ public final class ChronicleStateStore implements StateStore {
      * @param compactionMinRecords a running compaction needs more than this many records appended since the last
      *                             one; default 1,000,000
      * @param compactionLiveFactor ... and more than this many times the live records; default 8
+     * @param minFreeBytes         free space a journal write must leave, else it is refused with
+     *                             {@code StoreFullException}; default {@link #DEFAULT_MIN_FREE} (32 MiB: half the
+     *                             message logs' default, so acks and deliveries are still journaled once messages
+     *                             are refused). A running compaction is skipped while it would not leave it free.
      */
     public record Options(boolean truncateBadTail, boolean syncCompaction, long compactionMinRecords,
-                          int compactionLiveFactor) {
+                          int compactionLiveFactor, long minFreeBytes) {
+
+        /** Default of {@link #minFreeBytes}: 32 MiB. */
+        public static final long DEFAULT_MIN_FREE = ChronicleMessageStore.Options.DEFAULT_MIN_FREE / 2;
 
         public Options {
+            if (minFreeBytes < 0) {
+                throw new IllegalArgumentException("minFreeBytes " + minFreeBytes + " < 0");
+            }
             if (compactionMinRecords < 1) {
                 throw new IllegalArgumentException("compactionMinRecords " + compactionMinRecords + " < 1");
             }
@@ -232,24 +252,31 @@ public final class ChronicleStateStore implements StateStore {
         }
 
         public static Options defaults() {
-            return new Options(false, true, 1_000_000, 8);
+            return new Options(false, true, 1_000_000, 8, DEFAULT_MIN_FREE);
         }
 
         public Options withTruncateBadTail(boolean truncate) {
-            return new Options(truncate, syncCompaction, compactionMinRecords, compactionLiveFactor);
+            return new Options(truncate, syncCompaction, compactionMinRecords, compactionLiveFactor, minFreeBytes);
         }
 
         public Options withSyncCompaction(boolean sync) {
-            return new Options(truncateBadTail, sync, compactionMinRecords, compactionLiveFactor);
+            return new Options(truncateBadTail, sync, compactionMinRecords, compactionLiveFactor, minFreeBytes);
         }
 
         public Options withCompaction(long minRecords, int liveFactor) {
-            return new Options(truncateBadTail, syncCompaction, minRecords, liveFactor);
+            return new Options(truncateBadTail, syncCompaction, minRecords, liveFactor, minFreeBytes);
+        }
+
+        public Options withMinFreeBytes(long bytes) {
+            return new Options(truncateBadTail, syncCompaction, compactionMinRecords, compactionLiveFactor, bytes);
         }
     }
 
     private final Path stateDir;
     private final Options options;
+    private final DiskOps diskOps;
+    /** Engine-thread owned (not used while opening); shared with the message store when the opener passes one. */
+    private final DiskSpaceGuard spaceGuard;
     private final DirectoryLock lock;
     private final Encoder encoder = new Encoder();
     /** SENT and ACKED events not written yet (written by flush, before any other record, or when full). */
@@ -284,16 +311,30 @@ public final class ChronicleStateStore implements StateStore {
      *                        damaged journal (unless {@link Options#truncateBadTail})
      */
     public ChronicleStateStore(Path stateDir, Options options) {
+        this(stateDir, options, DiskOps.SYSTEM, null);
+    }
+
+    /**
+     * As {@link #ChronicleStateStore(Path, Options)}, with every fsync and the free-space query going through
+     * {@code diskOps}, and journal writes charged to {@code spaceGuard} (shared with the message store on the same
+     * file system; null for one of the store's own).
+     */
+    public ChronicleStateStore(Path stateDir, Options options, DiskOps diskOps, DiskSpaceGuard spaceGuard) {
         this.options = Objects.requireNonNull(options, "options");
+        this.diskOps = Objects.requireNonNull(diskOps, "diskOps");
         this.stateDir = prepareDirectory(Objects.requireNonNull(stateDir, "stateDir"));
+        this.spaceGuard = spaceGuard != null ? spaceGuard : new DiskSpaceGuard(this.stateDir, diskOps);
         this.lock = DirectoryLock.acquire(this.stateDir.resolve(LOCK_FILE), "state directory " + this.stateDir
                 + " is in use by another store (lock " + this.stateDir.resolve(LOCK_FILE) + ")");
         try {
             recover();
-        } catch (RuntimeException e) {
-            close();
-            throw e instanceof StoreException ? e
-                    : new StoreException("state directory " + this.stateDir + ": cannot open: " + e, e);
+        } catch (Throwable e) {
+            try {
+                close();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw StoreFaults.wrap("state directory " + this.stateDir + ": cannot open", e);
         }
     }
 
@@ -578,6 +619,7 @@ public final class ChronicleStateStore implements StateStore {
     public void serverInfo(String clusterId, String ackToken) {
         beginWrite();
         encodeServerInfo(clusterId, ackToken); // first: a record too large changes nothing
+        reserveEncoded();
         state.clusterId = clusterId;
         state.ackToken = ackToken;
         append();
@@ -592,6 +634,7 @@ public final class ChronicleStateStore implements StateStore {
                 : new ClientRecord(client.id(), client.heartbeatInbox(), client.connId().clone(), client.protocol(),
                 client.pingInterval(), client.pingMaxOut());
         encodeClient(copy);
+        reserveEncoded();
         state.clients.put(copy.id(), copy);
         append();
     }
@@ -602,6 +645,7 @@ public final class ChronicleStateStore implements StateStore {
         beginWrite();
         encoder.begin(CLIENT_DELETE);
         encoder.putString(clientId);
+        reserveEncoded();
         state.clients.remove(clientId);
         append();
     }
@@ -611,6 +655,7 @@ public final class ChronicleStateStore implements StateStore {
         Objects.requireNonNull(sub, "sub");
         beginWrite();
         encodeSubscription(sub, sub.lastSent());
+        reserveEncoded();
         state.putSubscription(sub);
         append();
     }
@@ -620,6 +665,7 @@ public final class ChronicleStateStore implements StateStore {
         beginWrite();
         encoder.begin(SUB_DELETE);
         encoder.putLong(subscriptionId);
+        reserveEncoded();
         state.deleteSubscription(subscriptionId);
         append();
     }
@@ -627,6 +673,7 @@ public final class ChronicleStateStore implements StateStore {
     @Override
     public void sent(long subscriptionId, long sequence) {
         ensureWritable();
+        makeRoomForRun();
         if (!state.sent(subscriptionId, sequence)) {
             return; // replay would ignore it
         }
@@ -636,6 +683,7 @@ public final class ChronicleStateStore implements StateStore {
     @Override
     public void acked(long subscriptionId, long sequence) {
         ensureWritable();
+        makeRoomForRun();
         if (!state.acked(subscriptionId, sequence)) {
             return; // not pending: replay would ignore it
         }
@@ -644,21 +692,19 @@ public final class ChronicleStateStore implements StateStore {
 
     @Override
     public void flush(boolean fsync) {
-        ensureOpen();
-        if (broken == null) {
-            writeBuffered();
-        }
+        ensureWritable();
+        writeBuffered();
         if (!fsync) {
             return; // every record is now in the shared mapping
-        }
-        if (broken != null) {
-            throw new StoreException("state journal " + stateDir + " is unusable after an earlier failure: " + broken);
         }
         Generation g = current;
         try {
             g.fsync(true, true);
-        } catch (IOException | RuntimeException e) {
-            throw new StoreException("state journal " + g.dir + ": fsync failed: " + e, e);
+        } catch (Throwable e) {
+            // Never retried: the journal refuses every further write (see ChannelLog's contract).
+            StoreException failure = StoreFaults.wrap("state journal " + g.dir + ": fsync failed", e);
+            broken = failure.getMessage();
+            throw failure;
         }
     }
 
@@ -737,6 +783,29 @@ public final class ChronicleStateStore implements StateStore {
         writeBuffered();
     }
 
+    /**
+     * Writes the buffer out when it is full, before the caller changes the in-memory state: a write-out refused for
+     * lack of space then leaves state, buffer and journal as they were.
+     */
+    private void makeRoomForRun() {
+        if (buffered.runs() == RunBuffer.CAPACITY) {
+            writeBuffered();
+        }
+    }
+
+    /** Charges the record in the encoder to the space guard (StoreFullException: nothing written or changed). */
+    private void reserveEncoded() {
+        spaceGuard.reserve(recordDiskCost(encoder.position() - ORDINAL_BYTES + CRC_BYTES), options.minFreeBytes);
+    }
+
+    /**
+     * Disk bytes a record of {@code recordBytes} (type to CRC) occupies, an upper bound: Chronicle's 4-byte header,
+     * up to 3 bytes of padding, 8 bytes of index.
+     */
+    static long recordDiskCost(long recordBytes) {
+        return recordBytes + 4 + 3 + 8;
+    }
+
     private void buffer(byte type, long subscriptionId, long sequence) {
         if (!buffered.add(type, subscriptionId, sequence)) {
             writeBuffered();
@@ -756,6 +825,8 @@ public final class ChronicleStateStore implements StateStore {
         }
         Generation g = current;
         Encoder e = encoder;
+        // An upper bound: as if every run were a record of its own (type, subscription, count, one range, CRC).
+        spaceGuard.reserve(b.runs() * recordDiskCost(1 + 8 + 4 + 12 + CRC_BYTES), options.minFreeBytes);
         try {
             for (int i = 0; i < b.runs(); ) {
                 int end = b.groupEnd(i);
@@ -769,9 +840,10 @@ public final class ChronicleStateStore implements StateStore {
                 writeRecord(g);
                 i = end;
             }
-        } catch (RuntimeException ex) {
-            broken = ex.toString();
-            throw new StoreException("state journal " + g.dir + ": cannot append: " + ex, ex);
+        } catch (Throwable ex) {
+            StoreException failure = StoreFaults.wrap("state journal " + g.dir + ": cannot append", ex);
+            broken = failure.getMessage();
+            throw failure;
         }
         long events = b.events();
         b.clear();
@@ -783,10 +855,11 @@ public final class ChronicleStateStore implements StateStore {
         Generation g = current;
         try {
             writeRecord(g);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             // The record may or may not be in the queue; the ordinals would no longer match: refuse further writes.
-            broken = e.toString();
-            throw new StoreException("state journal " + g.dir + ": cannot append: " + e, e);
+            StoreException failure = StoreFaults.wrap("state journal " + g.dir + ": cannot append", e);
+            broken = failure.getMessage();
+            throw failure;
         }
         appended(1);
     }
@@ -822,40 +895,48 @@ public final class ChronicleStateStore implements StateStore {
         Generation g = null;
         try {
             FileOps.deleteTree(tmp);
-            g = Generation.create(tmp, n);
+            g = Generation.create(tmp, n, diskOps);
             writeSnapshot(g, s);
             if (options.syncCompaction) {
-                g.fsync(true, false);
+                try {
+                    g.fsync(true, false);
+                } catch (IOException | RuntimeException e) {
+                    broken = "fsync failed in " + tmp + ": " + FileOps.oneLine(e); // never retried
+                    throw e;
+                }
             }
             g.close();
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) {
             if (g != null) {
                 g.closeQuietly();
             }
             deleteTreeQuietly(tmp);
-            throw new StoreException("state directory " + stateDir + ": cannot write generation " + dir + ": " + e, e);
+            throw StoreFaults.wrap("state directory " + stateDir + ": cannot write generation " + dir, e);
         }
         try {
             Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) {
             deleteTreeQuietly(tmp);
-            throw new StoreException("state directory " + stateDir + ": cannot rename " + tmp + " to " + dir + ": "
-                    + e, e);
+            throw StoreFaults.wrap("state directory " + stateDir + ": cannot rename " + tmp + " to " + dir, e);
         }
         try {
             if (options.syncCompaction) {
-                FileOps.fsyncDirectory(stateDir);
+                try {
+                    diskOps.fsyncDirectory(stateDir);
+                } catch (IOException | RuntimeException e) {
+                    broken = "fsync failed in " + stateDir + ": " + FileOps.oneLine(e); // never retried
+                    throw e;
+                }
             }
             return Generation.reopen(g, dir, !options.syncCompaction);
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) {
             try {
                 FileOps.deleteTree(dir);
             } catch (IOException | RuntimeException e2) {
                 broken = "generation " + dir + " is complete but could not be opened (" + e + ") nor removed (" + e2
                         + ")";
             }
-            throw new StoreException("state directory " + stateDir + ": cannot open the new generation " + dir
-                    + ": " + e, e);
+            throw StoreFaults.wrap("state directory " + stateDir + ": cannot open the new generation " + dir, e);
         }
     }
 
@@ -909,6 +990,11 @@ public final class ChronicleStateStore implements StateStore {
     /** A compaction while running, on the owner thread inside a write call. */
     private void compactRunning() {
         appendedSinceCompaction = 0;
+        if (!spaceGuard.hasRoom(snapshotDiskBytes(state), options.minFreeBytes)) {
+            // The old generation stays; retried after as many records again.
+            Jvm.warn().on(ChronicleStateStore.class, "state journal compaction skipped: not enough free space");
+            return;
+        }
         Generation old = current;
         Generation next;
         try {
@@ -930,6 +1016,15 @@ public final class ChronicleStateStore implements StateStore {
             Jvm.warn().on(ChronicleStateStore.class, "could not delete the old state generation " + old.dir
                     + " (it is ignored and deleted at the next open)", e);
         }
+    }
+
+    /**
+     * Disk bytes a snapshot of {@code s} may take, a rough upper bound: a new queue, 512 bytes per client and
+     * subscription record, 12 bytes per pending sequence (one range each at worst).
+     */
+    private static long snapshotDiskBytes(State s) {
+        return ChronicleChannelLog.newQueueBytes(LargeRollCycles.LARGE_DAILY)
+                + (s.clients.size() + s.subs.size() + 2L) * recordDiskCost(512) + s.pendingCount * 12;
     }
 
     private void encodeServerInfo(String clusterId, String ackToken) {
@@ -1020,6 +1115,7 @@ public final class ChronicleStateStore implements StateStore {
     static final class Generation {
         final long number;
         final Path dir;
+        private final DiskOps ops;
         /** The queue's frozen clock: its one cycle. */
         private final long frozenMillis;
         private final SingleChronicleQueue queue;
@@ -1032,9 +1128,11 @@ public final class ChronicleStateStore implements StateStore {
         /** The directory entries (this generation's directory, its files) are not yet synced. */
         private boolean directoriesUnsynced;
 
-        private Generation(long number, Path dir, long frozenMillis, long ordinal, boolean directoriesUnsynced) {
+        private Generation(long number, Path dir, DiskOps ops, long frozenMillis, long ordinal,
+                           boolean directoriesUnsynced) {
             this.number = number;
             this.dir = dir;
+            this.ops = ops;
             this.frozenMillis = frozenMillis;
             this.ordinal = ordinal;
             this.directoriesUnsynced = directoriesUnsynced;
@@ -1052,14 +1150,14 @@ public final class ChronicleStateStore implements StateStore {
         }
 
         /** A new generation's queue in the new directory {@code dir}. */
-        static Generation create(Path dir, long number) throws IOException {
+        static Generation create(Path dir, long number, DiskOps ops) throws IOException {
             Files.createDirectory(dir);
-            return new Generation(number, dir, System.currentTimeMillis(), 0, true);
+            return new Generation(number, dir, ops, System.currentTimeMillis(), 0, true);
         }
 
         /** The closed generation {@code g}, moved to {@code dir}, opened again to append after its records. */
         static Generation reopen(Generation g, Path dir, boolean directoriesUnsynced) {
-            return new Generation(g.number, dir, g.frozenMillis, g.ordinal, directoriesUnsynced);
+            return new Generation(g.number, dir, g.ops, g.frozenMillis, g.ordinal, directoriesUnsynced);
         }
 
         void append(byte[] buf, int offset, int length) {
@@ -1090,17 +1188,17 @@ public final class ChronicleStateStore implements StateStore {
                     file = f;
                     syncChannel = FileChannel.open(f.toPath(), StandardOpenOption.WRITE);
                 }
-                syncChannel.force(false);
+                ops.force(syncChannel, file.toPath(), false);
                 unsynced = false;
             }
             if (withDirectories && directoriesUnsynced) {
                 Path metadata = dir.resolve(METADATA_FILE);
                 if (Files.isRegularFile(metadata)) {
-                    FileOps.fsyncFile(metadata);
+                    ops.fsyncFile(metadata);
                 }
-                FileOps.fsyncDirectory(dir);
+                ops.fsyncDirectory(dir);
                 if (withParent) {
-                    FileOps.fsyncDirectory(dir.getParent());
+                    ops.fsyncDirectory(dir.getParent());
                 }
                 directoriesUnsynced = false;
             }

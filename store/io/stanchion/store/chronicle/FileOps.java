@@ -1,34 +1,18 @@
 package io.stanchion.store.chronicle;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 
 /**
- * File-system steps shared by the Chronicle stores: fsync of files and directories, recursive delete, quiet close,
- * one-line I/O error descriptions.
+ * File-system steps shared by the Chronicle stores: recursive delete, quiet close, one-line I/O error descriptions
+ * (fsyncs go through {@link io.stanchion.store.DiskOps}).
  */
 final class FileOps {
     private FileOps() {
-    }
-
-    /** fdatasync of a file's contents. */
-    static void fsyncFile(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            ch.force(false);
-        }
-    }
-
-    /** Makes the directory's entries (new, renamed, deleted files) durable. Works on Linux; others may refuse. */
-    static void fsyncDirectory(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        }
     }
 
     /** Deletes a directory tree (files first); a missing one is fine. */

@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  * The benchmark matrix behind {@code bin/bench}: starts a {@code nats-server -js} (temporary store) on a free
  * loopback port, then
  * <ol>
- *   <li>for each Stanchion configuration (FILE, FILE + --file_sync, MEMORY) a server in a child JVM, and on it the
+ *   <li>for each Stanchion configuration (FILE with --file_sync=false, FILE + --file_sync, MEMORY) a server in a child JVM, and on it the
  *       workloads below, each {@code -runs} times (median kept), with the raw-protocol client of {@link StanBench}
  *       (plus the official Java client on FILE, for information);</li>
  *   <li>the same workloads against JetStream (file storage, R1) on the same nats-server;</li>
@@ -236,8 +236,9 @@ public final class BenchMatrix {
         } else {
             args.addAll(List.of("-st", "MEMORY"));
         }
-        if (cfg.equals("FILE_SYNC")) {
-            args.add("--file_sync");
+        if (cfg.startsWith("FILE")) {
+            // explicit both ways: fsync is the default since issue 10, the FILE row measures without it
+            args.add(cfg.equals("FILE_SYNC") ? "--file_sync" : "--file_sync=false");
         }
         return args;
     }

@@ -205,8 +205,11 @@ class ConfigFileTest {
         for (String sync : List.of("sync", "do_sync", "sync_on_flush")) {
             for (String file : List.of("file", "file_options")) {
                 assertThat(parse(file + " { " + sync + ": true }").fileSync).isTrue();
+                assertThat(parse(file + " { " + sync + ": false }").fileSync).isFalse();
             }
         }
+        assertThat(parse("file_options { min_free: \"128MB\" }").fileMinFree).isEqualTo(128L << 20);
+        assertThat(parse("file_options { min_free: 1048576 }").fileMinFree).isEqualTo(1L << 20);
         assertThat(parse("credentials: \"/x.creds\"").natsCredentials).isEqualTo(Path.of("/x.creds"));
         assertThat(parse("nkey_seed_file: \"/seed.nk\"").nkeySeedFile).isEqualTo(Path.of("/seed.nk"));
         assertThat(parse("secure: true").secure).isTrue();

@@ -88,6 +88,10 @@ class FlagsTest {
         assertThat(Flags.parse("--io_batch_size", "16").ioBatchSize).isEqualTo(16);
         assertThat(Flags.parse("--replace_durable").replaceDurable).isTrue();
         assertThat(Flags.parse("--file_sync").fileSync).isTrue();
+        assertThat(Flags.parse().fileSync).as("default, as the original").isTrue();
+        assertThat(Flags.parse("--file_sync=false").fileSync).isFalse();
+        assertThat(Flags.parse().fileMinFree).isEqualTo(64L << 20);
+        assertThat(Flags.parse("--file_min_free", "1GB").fileMinFree).isEqualTo(1L << 30);
         assertThat(Flags.parse("--file_truncate_bad_eof").fileTruncateBadEof).isTrue();
     }
 

@@ -39,6 +39,24 @@ public final class ChronicleTestAccess {
         return ((ChronicleChannelLog) log).directory();
     }
 
+    /** The cycle file holding a stored sequence. */
+    public static java.nio.file.Path cycleFile(ChannelLog log, long sequence) {
+        return ((ChronicleChannelLog) log).cycleFileOf(sequence).toPath();
+    }
+
+    /** File offset (in {@link #cycleFile}) of the first record byte of a stored sequence. */
+    public static long recordOffset(ChannelLog log, long sequence) {
+        return ((ChronicleChannelLog) log).payloadOffset(sequence) + ChronicleChannelLog.HEADER_SIZE;
+    }
+
+    /** The excerpt payload the first store version wrote: header and record, no CRC. */
+    public static byte[] legacyExcerpt(long sequence, long timestamp, long cumulative, byte[] record) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(ChronicleChannelLog.HEADER_SIZE + record.length)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putLong(sequence).putLong(timestamp).putLong(cumulative).putInt(record.length).put(record);
+        return b.array();
+    }
+
     public static String firstSequenceFileName() {
         return ChronicleChannelLog.FIRST_SEQUENCE_FILE;
     }
