@@ -1,7 +1,6 @@
 package io.stanchion;
 
 import io.stanchion.config.ServerConfig;
-import io.stanchion.store.DiskOps;
 import io.stanchion.store.MessageStore;
 import io.stanchion.store.StateStore;
 import io.stanchion.store.StoreException;
@@ -35,18 +34,18 @@ final class Stores implements AutoCloseable {
             // The two stores are independent: open (recover) them side by side.
             long t0 = System.nanoTime();
             // One free-space budget for both stores (same file system); used by the engine thread only.
-            DiskSpaceGuard guard = new DiskSpaceGuard(config.dir, DiskOps.SYSTEM);
+            DiskSpaceGuard guard = new DiskSpaceGuard(config.dir, config.diskOps);
             java.util.concurrent.CompletableFuture<ChronicleStateStore> stateFuture =
                     java.util.concurrent.CompletableFuture.supplyAsync(() -> new ChronicleStateStore(
                             config.dir.resolve(ChronicleStateStore.DIRECTORY),
                             ChronicleStateStore.Options.defaults().withTruncateBadTail(config.fileTruncateBadEof)
-                                    .withMinFreeBytes(config.fileMinFree / 2), DiskOps.SYSTEM, guard),
+                                    .withMinFreeBytes(config.fileMinFree / 2), config.diskOps, guard),
                             background);
             ChronicleMessageStore messages;
             try {
                 messages = new ChronicleMessageStore(config.dir, ChronicleMessageStore.Options.defaults()
                         .withRollCycle(config.fileRollCycle).withMinFreeBytes(config.fileMinFree)
-                        .withTruncateBadTail(config.fileTruncateBadEof), DiskOps.SYSTEM, guard);
+                        .withTruncateBadTail(config.fileTruncateBadEof), config.diskOps, guard);
             } catch (StoreException e) {
                 stateFuture.thenAccept(ChronicleStateStore::close);
                 throw e;

@@ -57,6 +57,11 @@ public final class ServerConfig {
      * 65,536 commands): caps the heap taken by publishes the engine has not handled yet. Default 64 MiB.
      */
     public final long inboundMaxBytes;
+    /**
+     * The FILE store's file-system operations (fsync, free space): {@link io.stanchion.store.DiskOps#SYSTEM}; a test
+     * or an embedding application may inject faults through it. Not a flag.
+     */
+    public final io.stanchion.store.DiskOps diskOps;
     public final boolean debug;
     public final boolean trace;
     public final String natsUser;
@@ -116,6 +121,7 @@ public final class ServerConfig {
         this.discoverPrefix = b.discoverPrefix;
         this.ioBatchSize = b.ioBatchSize;
         this.inboundMaxBytes = b.inboundMaxBytes;
+        this.diskOps = b.diskOps;
         this.debug = b.debug;
         this.trace = b.trace;
         this.natsUser = b.natsUser;
@@ -174,6 +180,7 @@ public final class ServerConfig {
         b.discoverPrefix = discoverPrefix;
         b.ioBatchSize = ioBatchSize;
         b.inboundMaxBytes = inboundMaxBytes;
+        b.diskOps = diskOps;
         b.debug = debug;
         b.trace = trace;
         b.natsUser = natsUser;
@@ -215,6 +222,7 @@ public final class ServerConfig {
         private String discoverPrefix = "_STAN.discover";
         private int ioBatchSize = 1024;
         private long inboundMaxBytes = 64L << 20;
+        private io.stanchion.store.DiskOps diskOps = io.stanchion.store.DiskOps.SYSTEM;
         private boolean debug;
         private boolean trace;
         private String natsUser;
@@ -267,6 +275,7 @@ public final class ServerConfig {
         public Builder discoverPrefix(String v) { discoverPrefix = v; return this; }
         public Builder ioBatchSize(int v) { ioBatchSize = v; return this; }
         public Builder inboundMaxBytes(long v) { inboundMaxBytes = v; return this; }
+        public Builder diskOps(io.stanchion.store.DiskOps v) { diskOps = java.util.Objects.requireNonNull(v); return this; }
         public Builder debug(boolean v) { debug = v; return this; }
         public Builder trace(boolean v) { trace = v; return this; }
         public Builder natsUser(String v) { natsUser = v; return this; }

@@ -11,14 +11,14 @@ import java.util.concurrent.TimeUnit;
  * A small tmpfs mounted for a test (needs root): a real file system that fills up. {@link #mount} skips the test
  * (JUnit assumption) with the reason when it cannot mount; {@link #close} unmounts it.
  */
-final class SmallTmpfs implements AutoCloseable {
-    final Path dir;
+public final class SmallTmpfs implements AutoCloseable {
+    public final Path dir;
 
     private SmallTmpfs(Path dir) {
         this.dir = dir;
     }
 
-    static SmallTmpfs mount(Path dir, int megabytes) throws IOException, InterruptedException {
+    public static SmallTmpfs mount(Path dir, int megabytes) throws IOException, InterruptedException {
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
                 "mounting a tmpfs needs root; running as " + System.getProperty("user.name"));
         Files.createDirectories(dir);
@@ -28,7 +28,7 @@ final class SmallTmpfs implements AutoCloseable {
     }
 
     /** Writes a file of {@code megabytes} of zeros (real pages on tmpfs). */
-    Path filler(String name, int megabytes) throws IOException {
+    public Path filler(String name, int megabytes) throws IOException {
         return Files.write(dir.resolve(name), new byte[megabytes << 20]);
     }
 
