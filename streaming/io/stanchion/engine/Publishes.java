@@ -33,6 +33,8 @@ final class Publishes {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Publishes.class);
     private static final long FULL_WARNING_INTERVAL_NANOS = 10_000_000_000L;
+    /** Largest payload stored: well within what one Chronicle excerpt holds (a quarter of its 64 MiB block). */
+    static final int MAX_PAYLOAD_BYTES = 8 << 20;
     private long fullWarnedAt;
 
     private final List<Channel> touched = new ArrayList<>();
@@ -59,6 +61,11 @@ final class Publishes {
         if (m.getGuid().isEmpty() || (ch == null && !Names.isValidChannel(channelName))
                 || clients.lookup(m.getConnID(), m.getClientID()) == null) {
             replies.pubAck(reply, m.getGuid(), Errors.INVALID_PUBLISH);
+            return;
+        }
+        if (m.getData().size() > MAX_PAYLOAD_BYTES) {
+            replies.pubAck(reply, m.getGuid(), "stan: message too large: " + m.getData().size() + " bytes (at most "
+                    + MAX_PAYLOAD_BYTES + ")");
             return;
         }
         if (ch == null) {
