@@ -102,7 +102,6 @@ final class PublishPathMatrix {
             long w = m.warmAsync();
             m.warmUp(() -> BenchMatrix.async(m.base(cid, StanBench.Mode.RAW, "warm.a"), w),
                     () -> BenchMatrix.pubSub(m.base(cid, StanBench.Mode.RAW, "warm.e"), m.warmPubSub()),
-                    () -> BenchMatrix.replay(m.base(cid, StanBench.Mode.RAW, "warm.a.0"), w),
                     () -> BenchMatrix.sync(m.base(cid, StanBench.Mode.RAW, "warm.s"), 500),
                     () -> BenchMatrix.async(m.base("", StanBench.Mode.JS, "warm.js.a"), w),
                     () -> BenchMatrix.pubSub(m.base("", StanBench.Mode.JS, "warm.js.e"), m.warmPubSub()),
@@ -202,12 +201,13 @@ final class PublishPathMatrix {
         RunCost.Meter meter = new RunCost.Meter(serverPid, m.nats.pid());
         StanBench.Result result = m.once(w.label + " [" + name + "] " + r, c);
         long messages = c.numMsgs;
-        RunCost cost = meter.finish(messages);
+        long pubThread = result.pubs.stream().mapToLong(p -> p.threadCpuNanos).max().orElse(0);
+        RunCost cost = meter.finish(messages, pubThread);
         long peakKib = peak ? PeakRss.peakKib(peakPid) : -1;
         double rate = w == PublishPathReport.Workload.PUB_SUB ? result.aggregateRate() : BenchMatrix.rateOf(result);
         report.add(w, system, new PublishPathReport.Sample(rate, cost, peakKib));
         BenchMatrix.log(String.format(Locale.ROOT, "    CPU µs/msg: server %s, nats-server %.1f, client %.1f (%.2f "
-                        + "cores, busiest thread %s %.2f)%s", serverPid > 0 ? String.format(Locale.ROOT, "%.1f",
+                        + "cores, %s %.2f of a core)%s", serverPid > 0 ? String.format(Locale.ROOT, "%.1f",
                         cost.serverMicrosPerMessage()) : "—", cost.natsMicrosPerMessage(), cost.clientMicrosPerMessage(),
                 cost.clientCores(), cost.busiestClientThread(), cost.busiestClientThreadCores(),
                 peakKib > 0 ? String.format(Locale.ROOT, "; peak RSS %.0f MiB", peakKib / 1024.0) : ""));

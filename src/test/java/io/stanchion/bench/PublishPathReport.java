@@ -155,7 +155,7 @@ final class PublishPathReport {
 
     private void detail(StringBuilder b) {
         b.append("| workload | system | msg/s | server CPU µs/msg | nats-server µs/msg | client µs/msg | client cores "
-                + "| busiest client thread | peak RSS |\n|---|---|---:|---:|---:|---:|---:|---|---:|\n");
+                + "| client publishing thread, cores | peak RSS |\n|---|---|---:|---:|---:|---:|---:|---|---:|\n");
         for (Workload w : Workload.values()) {
             for (String system : List.of("FILE_SYNC", "FILE", "JS", "ECHO")) {
                 List<Sample> list = samples.getOrDefault(w, Map.of()).get(system);
@@ -178,8 +178,9 @@ final class PublishPathReport {
                 + "run's messages (pub+sub: messages published, each also delivered; replay: messages delivered). "
                 + "Server: the Stanchion JVM (for JetStream there is no process of its own: see nats-server; for the "
                 + "echo, its responder JVM is not measured). Client: this JVM, the load generator; cores = its CPU "
-                + "time / the run's wall time; busiest thread = the client thread with the most CPU in the median "
-                + "run, as a share of one core.\n\n");
+                + "time / the run's wall time (all its threads: publisher, jnats reader, writer and dispatchers); "
+                + "publishing thread = the CPU of the thread that encodes and publishes the PubMsgs (read by "
+                + "itself), as a share of one core over the run; — for a replay (no publisher).\n\n");
     }
 
     private void targets(StringBuilder b) {
@@ -239,7 +240,7 @@ final class PublishPathReport {
             }
         }
         b.append(String.format(Locale.ROOT, "Client headroom: against Stanchion the load generator (raw STAN protocol "
-                + "client) used at most %.2f cores, its busiest thread at most %.2f of one core (%s)", cores, thread, where));
+                + "client) used at most %.2f cores, its publishing thread at most %.2f of one core (%s)", cores, thread, where));
         b.append(thread >= 0.9 ? " — **close to a full core: the client may bound this workload.**\n"
                 : " — below a full core: the client is not what bounds the rates.\n");
     }
@@ -248,7 +249,7 @@ final class PublishPathReport {
         List<Sample> sorted = new ArrayList<>(list);
         sorted.sort((x, y) -> Double.compare(x.rate, y.rate));
         RunCost med = sorted.get(sorted.size() / 2).cost;
-        return String.format(Locale.ROOT, "`%s` %.2f", med.busiestClientThread(), med.busiestClientThreadCores());
+        return med.busiestClientNanos() <= 0 ? "—" : String.format(Locale.ROOT, "%.2f", med.busiestClientThreadCores());
     }
 
     static String systemLabel(String system) {

@@ -16,7 +16,8 @@ record RunCost(long messages, long wallNanos, long serverNanos, long natsNanos, 
         private final long natsPid;
         private final CpuSample server;
         private final CpuSample nats;
-        private final CpuSample client;
+        private final long clientNanos0;
+        private final long clientAt0;
 
         /** {@code serverPid} ≤ 0: no server process of its own (JetStream runs inside nats-server). */
         Meter(long serverPid, long natsPid) throws IOException {
@@ -24,17 +25,38 @@ record RunCost(long messages, long wallNanos, long serverNanos, long natsNanos, 
             this.natsPid = natsPid;
             this.server = serverPid > 0 ? CpuSample.read(serverPid) : null;
             this.nats = CpuSample.read(natsPid);
-            this.client = CpuSample.self();
+            this.clientAt0 = System.nanoTime();
+            this.clientNanos0 = processCpuNanos();
         }
 
-        RunCost finish(long messages) throws IOException {
-            CpuSample c = CpuSample.self();
+        /**
+         * {@code publisherThreadNanos}: the CPU time of the run's busiest publishing thread, read by that thread
+         * itself (it has exited by now, so /proc no longer lists it).
+         */
+        RunCost finish(long messages, long publisherThreadNanos) throws IOException {
+            long clientNanos = processCpuNanos() - clientNanos0;
+            long wall = System.nanoTime() - clientAt0;
             CpuSample n = CpuSample.read(natsPid);
             CpuSample s = serverPid > 0 ? CpuSample.read(serverPid) : null;
-            ThreadTimes.Thread busiest = c.busiestSince(client);
-            return new RunCost(messages, c.atNanos() - client.atNanos(), s == null ? -1 : s.cpuSince(server),
-                    n.cpuSince(nats), c.cpuSince(client), busiest == null ? "?" : busiest.name(),
-                    busiest == null ? 0 : busiest.nanos());
+            return new RunCost(messages, wall, s == null ? -1 : s.cpuSince(server), n.cpuSince(nats), clientNanos,
+                    "publishing thread", publisherThreadNanos);
+        }
+
+        /**
+         * This JVM's CPU time in ns, all threads, exited ones included (CLOCK_PROCESS_CPUTIME_ID behind the
+         * JDK's OperatingSystemMXBean): the run's client threads (publisher, jnats reader, writer, dispatcher) are
+         * created and gone within the run, so per-thread /proc readings would miss them.
+         */
+        static long processCpuNanos() {
+            java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+                return sun.getProcessCpuTime();
+            }
+            try {
+                return ProcStat.read(ProcessHandle.current().pid()).nanos();
+            } catch (IOException e) {
+                return -1;
+            }
         }
     }
 
