@@ -55,6 +55,10 @@ public final class BenchMatrix {
     static final String USAGE = String.join("\n",
             "Usage: bin/bench [options]",
             "  -quick            small sizes (dev run): -n 100k -nsync 3k -backlog 250k -restart 250k -rss 1m",
+            "  -issue11          instead: the publish-path table of issue 11 (Stanchion --file_sync=true / false",
+            "                    and JetStream, fresh servers each round; msg/s, server / nats-server / client CPU",
+            "                    per message, peak RSS); defaults -n 100k -backlog 1m -nsync 20k -runs 3",
+            "                    (-n, -backlog, -nsync, -runs, -ms, -mpa, -mif, -serverjvm apply)",
             "  -n <n>            messages per async / pub+sub run (default 1m)",
             "  -nsync <n>        messages per sync-publish run (default 20k)",
             "  -backlog <n>      backlog replayed to one subscriber (default 1m)",
@@ -79,6 +83,10 @@ public final class BenchMatrix {
 
     // ---- options
     boolean quick;
+    /** -issue11: the publish-path table of issue 11 instead of the matrix ({@link PublishPathMatrix}). */
+    boolean issue11;
+    /** Flags given on the command line (a preset only fills in the others). */
+    final java.util.Set<String> given = new java.util.HashSet<>();
     long n = 1_000_000;
     long nSync = 20_000;
     long backlog = 1_000_000;
@@ -133,7 +141,7 @@ public final class BenchMatrix {
             System.exit(2);
             return;
         }
-        int rc = m.profile != null ? m.runProfile() : m.runMatrix();
+        int rc = m.profile != null ? m.runProfile() : m.issue11 ? new PublishPathMatrix(m).run() : m.runMatrix();
         System.exit(rc);
     }
 
@@ -144,11 +152,13 @@ public final class BenchMatrix {
             switch (a) {
                 case "-quick" -> {
                     quick = true;
+                    given.addAll(List.of("-n", "-nsync", "-backlog"));
                     n = 100_000;
                     nSync = 3_000;
                     backlog = 250_000;
                     restartN = 250_000;
                 }
+                case "-issue11" -> issue11 = true;
                 case "-nowrite" -> write = false;
                 case "-nocds" -> cds = false;
                 case "-h", "-help" -> throw new IllegalArgumentException(USAGE);
@@ -157,6 +167,7 @@ public final class BenchMatrix {
                         throw new IllegalArgumentException("unknown flag or missing value: " + a + "\n" + USAGE);
                     }
                     String v = args[++i];
+                    given.add(a);
                     switch (a) {
                         case "-n" -> n = StanBench.Config.parseCount(v);
                         case "-nsync" -> nSync = StanBench.Config.parseCount(v);
@@ -181,6 +192,14 @@ public final class BenchMatrix {
         }
         if (runs < 1) {
             throw new IllegalArgumentException("-runs must be at least 1");
+        }
+        if (issue11) {
+            // the issue's setting: 100,000 × 128-byte messages, a 1,000,000-message backlog, medians of 3
+            n = given.contains("-n") ? n : 100_000;
+            backlog = given.contains("-backlog") ? backlog : 1_000_000;
+            nSync = given.contains("-nsync") ? nSync : 20_000;
+            runs = given.contains("-runs") ? runs : 3;
+            msgSize = given.contains("-ms") ? msgSize : 128;
         }
     }
 
@@ -228,7 +247,7 @@ public final class BenchMatrix {
         return 0;
     }
 
-    private List<String> serverArgs(String cfg, Path dir, String clusterId) {
+    List<String> serverArgs(String cfg, Path dir, String clusterId) {
         List<String> args = new ArrayList<>(List.of("-ns", nats.url(), "-cid", clusterId,
                 "-mm", "0", "-mb", "0", "-mc", "0", "-msu", "0"));
         if (cfg.startsWith("FILE")) {
@@ -237,8 +256,8 @@ public final class BenchMatrix {
             args.addAll(List.of("-st", "MEMORY"));
         }
         if (cfg.startsWith("FILE")) {
-            // explicit both ways: fsync is the default since issue 10, the FILE row measures without it
-            args.add(cfg.equals("FILE_SYNC") ? "--file_sync" : "--file_sync=false");
+            // always explicit: the flag's default is not the same in every version
+            args.add("--file_sync=" + cfg.equals("FILE_SYNC"));
         }
         return args;
     }
@@ -247,7 +266,7 @@ public final class BenchMatrix {
      * Servers start as users start them with bin/run: from target/stanchion.jar (built by bin/bench) with the
      * class-data archive of a training start (unless -nocds). Without the jar, from the test class path.
      */
-    private void prepareServerLaunch() throws Exception {
+    void prepareServerLaunch() throws Exception {
         Path jar = Path.of("target", "stanchion.jar").toAbsolutePath();
         if (!Files.isRegularFile(jar)) {
             log("no target/stanchion.jar: servers start from the test class path, without a class-data archive");
@@ -279,7 +298,7 @@ public final class BenchMatrix {
         }
     }
 
-    private ServerProcess startServer(List<String> jvm, List<String> args, boolean freshLaunch) throws Exception {
+    ServerProcess startServer(List<String> jvm, List<String> args, boolean freshLaunch) throws Exception {
         List<String> all = new ArrayList<>(cdsFlags);
         all.addAll(jvm);
         ServerProcess p = ServerProcess.start(all, serverClassPath, args);
@@ -307,7 +326,7 @@ public final class BenchMatrix {
         };
     }
 
-    private StanBench.Config base(String clusterId, StanBench.Mode mode, String subject) {
+    StanBench.Config base(String clusterId, StanBench.Mode mode, String subject) {
         StanBench.Config c = new StanBench.Config();
         c.url = nats.url();
         c.clusterId = clusterId;
@@ -353,7 +372,7 @@ public final class BenchMatrix {
     }
 
     /** Runs once; fails loudly if the run did not complete. */
-    private StanBench.Result once(String what, StanBench.Config c) throws Exception {
+    StanBench.Result once(String what, StanBench.Config c) throws Exception {
         StanBench.Result r = StanBench.run(c);
         double rate = c.numPubs > 0 && c.numSubs == 0 ? r.pubRate() : r.subRate();
         log(String.format(Locale.ROOT, "  %-44s %,12.0f msg/s  %s", what, rate,
@@ -391,7 +410,7 @@ public final class BenchMatrix {
         return r.config.numSubs > 0 ? r.subRate() : r.pubRate();
     }
 
-    private String nextClusterId() {
+    String nextClusterId() {
         return "bench" + (++clusterSeq);
     }
 
@@ -669,7 +688,7 @@ public final class BenchMatrix {
         return c;
     }
 
-    private Process startEchoResponder(String subject, String how) throws Exception {
+    Process startEchoResponder(String subject, String how) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), EchoResponder.class.getName(), nats.url(), subject, how));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -699,7 +718,7 @@ public final class BenchMatrix {
      * passed (at most 5 rounds), because on a small loaded machine C2 needs a while to catch up.
      */
     @SafeVarargs
-    private void warmUp(java.util.function.Supplier<StanBench.Config>... configs) throws Exception {
+    final void warmUp(java.util.function.Supplier<StanBench.Config>... configs) throws Exception {
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
         for (int round = 0; round < 5 && (round == 0 || System.nanoTime() < until); round++) {
             for (java.util.function.Supplier<StanBench.Config> c : configs) {

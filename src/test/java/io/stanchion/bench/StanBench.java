@@ -282,6 +282,8 @@ public final class StanBench {
         public long errors;
         /** Distinct sequences received (subscribers of stan/raw); -1 when not tracked. */
         public long distinct = -1;
+        /** CPU time of the publishing thread (pipelined publishers; read by the thread itself), 0 if unknown. */
+        public long threadCpuNanos;
         public long redelivered;
         public final LatencyHistogram latency = new LatencyHistogram();
 
@@ -869,6 +871,16 @@ public final class StanBench {
 
         @Override
         void publishAll(long deadline) throws Exception {
+            java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+            long cpu0 = threads.getCurrentThreadCpuTime();
+            try {
+                publishWindowed(deadline);
+            } finally {
+                stats.threadCpuNanos = threads.getCurrentThreadCpuTime() - cpu0;
+            }
+        }
+
+        private void publishWindowed(long deadline) throws Exception {
             stats.startNs = System.nanoTime();
             for (long i = 0; i < count; i++) {
                 if (!window.tryAcquire()) {
