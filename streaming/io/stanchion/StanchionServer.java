@@ -134,21 +134,6 @@ public final class StanchionServer implements AutoCloseable {
             ensureAlone(config, transport, subjects);
             output = EngineOutput.over(transport, config);
             engine = new Engine(config, store, stores.state, output, subjects, metrics.engineMetrics(), failStop);
-            StanchionServer[] self = new StanchionServer[1];
-            Engine theEngine = engine;
-            EngineOutput theOutput = output;
-            JnatsTransport theTransport = transport;
-            failStop.onTrip(() -> {
-                StanchionServer s = self[0];
-                if (s != null) {
-                    s.stopAfterFailure();
-                } else {
-                    theEngine.close();
-                    theTransport.close();
-                    theOutput.close();
-                }
-                exitAction.run();
-            });
             engine.start();
             metrics.bind(engine);
             Inbound inbound = new Inbound(engine, transport, subjects);
@@ -175,11 +160,10 @@ public final class StanchionServer implements AutoCloseable {
             startup.shutdown();
             StanchionServer server = new StanchionServer(config, stores, transport, output, engine, serverId,
                     monitoring, failStop);
-            self[0] = server;
-            if (failStop.tripped()) {
+            failStop.onTrip(() -> { // runs at once if the engine already failed during startup
                 server.stopAfterFailure();
                 exitAction.run();
-            }
+            });
             return server;
         } catch (IOException | StartupException | RuntimeException | InterruptedException e) {
             if (monitoring != null) {

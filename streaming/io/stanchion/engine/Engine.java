@@ -209,7 +209,7 @@ public final class Engine implements AutoCloseable {
                 }
             }
             if (failStop.tripped()) {
-                fail("stopped after a failure elsewhere", null); // tripped by another thread: abort the batch
+                fail(null, null); // tripped by another thread: abort the batch
             } else {
                 commit();
                 state.flush(fsync);
@@ -253,10 +253,15 @@ public final class Engine implements AutoCloseable {
         transport.flush();
     }
 
-    /** Trips the fail-stop and answers every publish of this batch not yet acknowledged with the failure. */
+    /**
+     * Trips the fail-stop ({@code cause} null: it tripped elsewhere already) and answers every publish of this
+     * batch not yet acknowledged with the failure.
+     */
     private void fail(String what, Throwable cause) {
         running = false;
-        failStop.trip(what, cause);
+        if (cause != null) {
+            failStop.trip(what, cause);
+        }
         inbound.shutDown();
         try {
             publishes.abort(failureText());

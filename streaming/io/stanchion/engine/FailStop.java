@@ -21,11 +21,19 @@ public final class FailStop {
     private static final Logger LOG = LoggerFactory.getLogger("io.stanchion.STREAM");
 
     private final AtomicReference<String> failure = new AtomicReference<>();
-    private volatile Runnable stopAction = () -> { };
+    private volatile Runnable stopAction;
+    private final java.util.concurrent.atomic.AtomicBoolean stopStarted = new java.util.concurrent.atomic.AtomicBoolean();
 
-    /** Sets what {@link #trip} runs (once) after recording the failure: the server's shutdown and exit. */
+    /**
+     * Sets what runs (once, on a thread of its own) after the failure is recorded: the server's shutdown and exit.
+     * When the switch has already tripped (during startup, before the server could set its action), the action
+     * starts at once.
+     */
     public void onTrip(Runnable action) {
         this.stopAction = action;
+        if (tripped()) {
+            startStopAction();
+        }
     }
 
     /**
@@ -44,9 +52,18 @@ public final class FailStop {
         } else {
             LOG.error("Fatal: {}; stopping the server", reason, cause);
         }
+        startStopAction();
+    }
+
+    /** Starts the stop action once both the failure and the action are known (whichever comes second starts it). */
+    private void startStopAction() {
+        Runnable action = stopAction;
+        if (action == null || !stopStarted.compareAndSet(false, true)) {
+            return;
+        }
         Thread stopper = new Thread(() -> {
             try {
-                stopAction.run();
+                action.run();
             } catch (Throwable t) {
                 LOG.error("fail-stop shutdown failed", t);
             }

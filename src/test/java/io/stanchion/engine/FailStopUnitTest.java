@@ -31,6 +31,23 @@ class FailStopUnitTest {
     }
 
     @Test
+    void anActionSetAfterTheTripStartsAtOnceAndOnlyOnce() throws Exception {
+        FailStop f = new FailStop();
+        f.trip("during startup", new StoreException("boom"));
+        AtomicInteger runs = new AtomicInteger();
+        CountDownLatch ran = new CountDownLatch(1);
+        f.onTrip(() -> {
+            runs.incrementAndGet();
+            ran.countDown();
+        });
+        assertThat(ran.await(5, TimeUnit.SECONDS)).isTrue();
+        f.trip("again", new StoreException("second"));
+        f.onTrip(runs::incrementAndGet);
+        org.awaitility.Awaitility.await().during(java.time.Duration.ofMillis(300))
+                .atMost(java.time.Duration.ofSeconds(2)).until(() -> runs.get() == 1);
+    }
+
+    @Test
     void aThreadDyingOfAnUncaughtErrorTripsIt() throws Exception {
         FailStop f = new FailStop();
         CountDownLatch ran = new CountDownLatch(1);
