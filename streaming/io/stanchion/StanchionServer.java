@@ -14,11 +14,13 @@ import io.stanchion.store.MessageStore;
 import io.stanchion.store.RecoveredState;
 import io.stanchion.transport.EngineOutput;
 import io.stanchion.transport.JnatsTransport;
+import io.stanchion.transport.Route;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -137,15 +139,15 @@ public final class StanchionServer implements AutoCloseable {
             engine.start();
             metrics.bind(engine);
             Inbound inbound = new Inbound(engine, transport, subjects);
-            transport.subscribe(subjects.discover(), inbound.connect());
-            transport.subscribe(subjects.pings(), inbound.ping());
-            transport.subscribe(subjects.publishWildcard(), inbound.publish());
-            transport.subscribe(subjects.subscribe(), inbound.subscribe());
-            transport.subscribe(subjects.unsubscribe(), inbound.unsubscribe(false));
-            transport.subscribe(subjects.subClose(), inbound.unsubscribe(true));
-            transport.subscribe(subjects.close(), inbound.close());
-            transport.subscribe(subjects.ackWildcard(), inbound.ack());
-            transport.flush(Duration.ofSeconds(5));
+            output.receive(List.of(
+                    new Route(subjects.discover(), inbound.connect()),
+                    new Route(subjects.pings(), inbound.ping()),
+                    new Route(subjects.publishWildcard(), inbound.publish(), inbound.rawPublish()),
+                    new Route(subjects.subscribe(), inbound.subscribe()),
+                    new Route(subjects.unsubscribe(), inbound.unsubscribe(false)),
+                    new Route(subjects.subClose(), inbound.unsubscribe(true)),
+                    new Route(subjects.close(), inbound.close()),
+                    new Route(subjects.ackWildcard(), inbound.ack(), inbound.rawAck())), Duration.ofSeconds(5));
             if (config.httpPort > 0) {
                 monitoring = Monitoring.start(config, engine, metrics, serverId, store.type());
             }
@@ -268,6 +270,7 @@ public final class StanchionServer implements AutoCloseable {
         if (!connectionsClosed.compareAndSet(false, true)) {
             return;
         }
+        output.stopReceiving();
         engine.close(); // the engine thread answers what it holds with errors, then ends (joined, 5 s at most)
         transport.close();
         output.close();
@@ -284,6 +287,7 @@ public final class StanchionServer implements AutoCloseable {
             monitoring.close();
         }
         if (connectionsClosed.compareAndSet(false, true)) {
+            output.stopReceiving();
             transport.close();
             engine.close();
             output.close();

@@ -3,15 +3,20 @@ package io.stanchion.engine;
 import io.stanchion.protocol.pb.CloseRequest;
 import io.stanchion.protocol.pb.ConnectRequest;
 import io.stanchion.protocol.pb.Ping;
-import io.stanchion.protocol.pb.PubMsg;
 import io.stanchion.protocol.pb.SubscriptionRequest;
 import io.stanchion.protocol.pb.UnsubscribeRequest;
 
 /** What the engine thread processes, in arrival order: decoded client requests and internal tasks. */
 sealed interface Command {
 
-    /** {@code receivedNanos}: {@link System#nanoTime()} when the transport decoded it. */
-    record Publish(PubMsg msg, String reply, int size, long receivedNanos) implements Command {
+    /**
+     * A {@code PubMsg}'s fields ({@code msgReply} is its reply field, {@code reply} the NATS reply subject the
+     * PubAck goes to); {@code size}: the PubMsg's encoded size; {@code receivedNanos}: {@link System#nanoTime()}
+     * when the transport decoded it.
+     */
+    record Publish(String clientId, com.google.protobuf.ByteString connId, String guid, String subject,
+                   String msgReply, com.google.protobuf.ByteString data, String reply, int size, long receivedNanos)
+            implements Command {
     }
 
     record Connect(ConnectRequest request, String reply) implements Command {

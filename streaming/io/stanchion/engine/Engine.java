@@ -297,7 +297,7 @@ public final class Engine implements AutoCloseable {
     }
 
     private void refuseAfterStop(Command.Publish p) {
-        publishes.refuse(p.reply(), p.msg().getGuid(), failureText());
+        publishes.refuse(p.reply(), p.guid(), failureText());
     }
 
     /** Commits the batch's publishes (PubAcks included) and publishes every delivery made so far. */
@@ -309,7 +309,7 @@ public final class Engine implements AutoCloseable {
     private void handle(Command c) {
         try {
             if (c instanceof Command.Publish p) {
-                publishes.append(p.msg(), p.reply(), p.size(), p.receivedNanos());
+                publishes.append(p);
                 return;
             }
             if (c instanceof Command.AckMsg a) {

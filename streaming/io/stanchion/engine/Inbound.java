@@ -4,10 +4,10 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.stanchion.protocol.pb.CloseRequest;
 import io.stanchion.protocol.pb.ConnectRequest;
 import io.stanchion.protocol.pb.Ping;
-import io.stanchion.protocol.pb.PubMsg;
 import io.stanchion.protocol.pb.SubscriptionRequest;
 import io.stanchion.protocol.pb.UnsubscribeRequest;
 import io.stanchion.transport.MessageHandler;
+import io.stanchion.transport.RawMessageHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,21 +63,53 @@ public final class Inbound {
         };
     }
 
+    /** Publishes through jnats (bytes handed over as an array). */
     public MessageHandler publish() {
-        return (subject, reply, data) -> {
-            if (ownReply(subject, reply)) { // before anything else: this runs for every message
-                return;
-            }
-            try {
-                PubMsg m = PubMsg.parseFrom(data);
-                prehash(m.getSubject(), m.getConnID());
-                if (!engine.submit(new Command.Publish(m, reply, data.length, System.nanoTime()))) {
-                    replies.pubAck(reply, m.getGuid(), Engine.failureText(engine.failStop()));
+        PublishHandler h = new PublishHandler();
+        return (subject, reply, data) -> h.handle(subject, reply, data, 0, data.length);
+    }
+
+    /**
+     * Publishes read in place from the direct connection's buffer (only the payload is copied). The subject is
+     * decoded only for a log line.
+     */
+    public RawMessageHandler rawPublish() {
+        PublishHandler h = new PublishHandler();
+        return (buf, subjectAt, subjectLen, replyAt, replyLen, dataAt, dataLen) -> h.handle(
+                null, replyLen == 0 ? null : h.decoder.subject(buf, replyAt, replyLen), buf, dataAt, dataLen);
+    }
+
+    /**
+     * One transport thread's publish handling: its own decoder (with its caches) and the outcome of the last own-
+     * subject check (a publisher sends every PubMsg with the same reply subject: checked once per new one).
+     */
+    private final class PublishHandler {
+        final PubMsgDecoder decoder = new PubMsgDecoder();
+        private String checkedReply;
+        private boolean checkedRefused;
+
+        void handle(String subject, String reply, byte[] buf, int at, int len) {
+            if (reply != null) { // before anything else: this runs for every message
+                if (reply != checkedReply) {
+                    checkedRefused = own.refused(reply);
+                    checkedReply = reply;
                 }
+                if (checkedRefused) {
+                    ownReply(subject == null ? "a publish subject" : subject, reply);
+                    return;
+                }
+            }
+            Command.Publish p;
+            try {
+                p = decoder.decode(buf, at, len, reply, System.nanoTime());
             } catch (InvalidProtocolBufferException e) {
                 replies.pubAck(reply, "", Errors.INVALID_PUBLISH);
+                return;
             }
-        };
+            if (!engine.submit(p)) {
+                replies.pubAck(reply, p.guid(), Engine.failureText(engine.failStop()));
+            }
+        }
     }
 
     public MessageHandler subscribe() {
@@ -140,14 +172,13 @@ public final class Inbound {
         };
     }
 
-    /**
-     * Strings and ByteStrings cache their hash code once computed: computing it here, on the transport's thread,
-     * spares the engine thread that work in its map lookups (channel by name, subscription by ack inbox, client
-     * by connID) for every message.
-     */
-    private static void prehash(Object a, Object b) {
-        a.hashCode();
-        b.hashCode();
+    /** Acks from the direct connection: the ack inbox from a cache (one per subscription), the ack copied. */
+    public RawMessageHandler rawAck() {
+        PubMsgDecoder names = new PubMsgDecoder();
+        MessageHandler acks = ack();
+        return (buf, subjectAt, subjectLen, replyAt, replyLen, dataAt, dataLen) -> acks.onMessage(
+                names.subject(buf, subjectAt, subjectLen), null,
+                java.util.Arrays.copyOfRange(buf, dataAt, dataAt + dataLen));
     }
 
     /** Acks on any of this server's ack inboxes; undecodable ones are dropped. */

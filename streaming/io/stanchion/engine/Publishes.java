@@ -3,7 +3,6 @@ package io.stanchion.engine;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import io.stanchion.protocol.pb.MsgProto;
-import io.stanchion.protocol.pb.PubMsg;
 import io.stanchion.store.StoreFullException;
 import io.stanchion.store.StoredMessage;
 
@@ -54,17 +53,19 @@ final class Publishes {
     }
 
     /** Appends one publish; its PubAck waits for {@link #commit()}. Invalid ones are refused at once. */
-    void append(PubMsg m, String reply, int size, long receivedNanos) {
-        counters.received(size);
-        String channelName = m.getSubject();
+    void append(Command.Publish m) {
+        String reply = m.reply();
+        long receivedNanos = m.receivedNanos();
+        counters.received(m.size());
+        String channelName = m.subject();
         Channel ch = channels.get(channelName); // an existing channel's name was validated when it was created
-        if (m.getGuid().isEmpty() || (ch == null && !Names.isValidChannel(channelName))
-                || clients.lookup(m.getConnID(), m.getClientID()) == null) {
-            replies.pubAck(reply, m.getGuid(), Errors.INVALID_PUBLISH);
+        if (m.guid().isEmpty() || (ch == null && !Names.isValidChannel(channelName))
+                || clients.lookup(m.connId(), m.clientId()) == null) {
+            replies.pubAck(reply, m.guid(), Errors.INVALID_PUBLISH);
             return;
         }
-        if (m.getData().size() > MAX_PAYLOAD_BYTES) {
-            replies.pubAck(reply, m.getGuid(), "stan: message too large: " + m.getData().size() + " bytes (at most "
+        if (m.data().size() > MAX_PAYLOAD_BYTES) {
+            replies.pubAck(reply, m.guid(), "stan: message too large: " + m.data().size() + " bytes (at most "
                     + MAX_PAYLOAD_BYTES + ")");
             return;
         }
@@ -72,21 +73,21 @@ final class Publishes {
             try {
                 ch = channels.getOrCreate(channelName);
             } catch (Refusal e) {
-                replies.pubAck(reply, m.getGuid(), e.getMessage());
+                replies.pubAck(reply, m.guid(), e.getMessage());
                 return;
             } catch (StoreFullException e) {
-                refuseFull(reply, m.getGuid(), e);
+                refuseFull(reply, m.guid(), e);
                 return;
             }
         }
         long ts = Math.max(WallClock.nanos(), ch.lastTimestamp);
         long seq = ch.log.lastSequence() + 1;
-        byte[] record = encode(seq, channelName, m.getReply(), m.getData(), ts);
+        byte[] record = encode(seq, channelName, m.msgReply(), m.data(), ts);
         long t0 = System.nanoTime();
         try {
             ch.log.append(ts, record);
         } catch (StoreFullException e) {
-            refuseFull(reply, m.getGuid(), e);
+            refuseFull(reply, m.guid(), e);
             return;
         }
         metrics.appendLatency(System.nanoTime() - t0);
@@ -105,7 +106,7 @@ final class Publishes {
         }
         ackReceived[ackReplies.size()] = receivedNanos;
         ackReplies.add(reply);
-        ackGuids.add(m.getGuid());
+        ackGuids.add(m.guid());
     }
 
     /**

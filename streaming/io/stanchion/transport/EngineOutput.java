@@ -8,19 +8,26 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * The engine thread's {@link Transport}: publishes go through a {@link DirectPublisher} (its own NATS connection,
- * one socket write per batch at {@link #flush()}), falling back to the jnats connection while that one is not
- * connected; requests (heartbeats, probes) always go through jnats. A background thread (re)connects the direct
- * connection, to the server jnats is connected to, every second while it is down, and closes it when a write has
- * been blocked for 5 s (a broker that stopped reading), so the engine thread is never held longer than that. What a
- * broken connection had not written yet is lost: PubAcks the clients then time out on (and republish), deliveries
- * redelivered after their AckWait — at-least-once holds.
+ * The server's NATS input and the engine thread's {@link Transport}. Publishes go through a {@link DirectConnection}
+ * (its own NATS connection, one socket write per batch at {@link #flush()}), falling back to the jnats connection
+ * while that one is not connected; requests (heartbeats, probes) always go through jnats. The server's
+ * subscriptions ({@link #receive}) are made on the direct connection when it is up at startup (one reader thread
+ * hands messages to the engine: no jnats dispatcher in between), otherwise on jnats for the life of the server.
+ * A background thread (re)connects the direct connection, to the server jnats is connected to, every 250 ms while
+ * it is down (subscribing again when it carries the input), and closes it when a write has been blocked for 5 s (a
+ * broker that stopped reading), so the engine thread is never held longer than that. What a broken connection had
+ * not written yet is lost: PubAcks the clients then time out on (and republish), deliveries redelivered after
+ * their AckWait — at-least-once holds. So is what the broker sent it meanwhile (publishes the clients republish
+ * after their PubAck time-out, acks whose messages are redelivered). When the direct connection carries the input
+ * but cannot be made again while jnats is connected ({@value #RECEIVE_ATTEMPTS} attempts in a row) or the broker
+ * turns out to want TLS, the input moves to jnats for good.
  *
  * <p>The direct connection speaks plain TCP only: it is not used with any TLS setting, with a configured URL whose
  * scheme is not {@code nats://} ({@code tls://}, {@code ws://}, ...), with NKey/JWT credentials (jnats carries
@@ -39,11 +46,20 @@ public final class EngineOutput implements Transport, AutoCloseable {
     private final JnatsTransport jnats;
     private final ServerConfig config;
     private final ScheduledExecutorService connector;
-    private volatile DirectPublisher direct;
-    /** Connection attempts happen every this many connector ticks (1 s): doubled after each failure. */
+    private volatile DirectConnection direct;
+    /** Connection attempts happen every this many connector ticks (250 ms): doubled after each failure. */
     private int attemptEveryTicks = 1;
     private int ticksSinceAttempt;
-    private static final int MAX_ATTEMPT_INTERVAL_TICKS = 60;
+    private static final int MAX_ATTEMPT_INTERVAL_TICKS = 240;
+    private static final long TICK_MILLIS = 250;
+    /** Failed attempts in a row, while jnats is connected, after which the input moves to jnats. */
+    static final int RECEIVE_ATTEMPTS = 8;
+    private static final Duration SUBSCRIBE_TIMEOUT = Duration.ofSeconds(5);
+    /** The server's subscriptions, once {@link #receive} was called. */
+    private List<Route> routes;
+    /** Whether the subscriptions are on the direct connection (else on jnats). Guarded by this. */
+    private boolean receivingDirect;
+    private int failedAttempts;
     private volatile boolean closed;
     /** Set for good when the broker turns out to want TLS: the direct connection is never tried again. */
     private volatile boolean givenUp;
@@ -61,7 +77,7 @@ public final class EngineOutput implements Transport, AutoCloseable {
             return t;
         });
         connectOnce(true);
-        connector.scheduleWithFixedDelay(() -> connectOnce(false), 1, 1, TimeUnit.SECONDS);
+        connector.scheduleWithFixedDelay(() -> connectOnce(false), TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** The engine's output over {@code jnats}, with a direct publishing connection when the configuration allows. */
@@ -85,15 +101,59 @@ public final class EngineOutput implements Transport, AutoCloseable {
 
     /** Whether publishes currently go through the direct connection. */
     public boolean direct() {
-        DirectPublisher d = direct;
+        DirectConnection d = direct;
         return d != null && !d.isBroken();
     }
 
-    private void connectOnce(boolean first) {
+    /**
+     * Makes the server's subscriptions: on the direct connection when it is up, else (or when subscribing there
+     * fails) on jnats. Returns once the broker has registered them. Called once, at startup.
+     *
+     * @throws IOException when jnats cannot confirm its subscriptions within {@code timeout}
+     */
+    public synchronized void receive(List<Route> routes, Duration timeout) throws IOException {
+        this.routes = List.copyOf(routes);
+        DirectConnection d = direct;
+        if (d != null && !d.isBroken() && !givenUp) {
+            try {
+                d.subscribe(this.routes, timeout);
+                receivingDirect = true;
+                LOG.info("Receiving through the direct NATS connection");
+                return;
+            } catch (IOException e) {
+                LOG.info("Subscribing on the direct NATS connection failed ({}); receiving through jnats",
+                        e.getMessage());
+            }
+        }
+        receiveThroughJnats();
+        jnats.flush(timeout);
+    }
+
+    private void receiveThroughJnats() {
+        receivingDirect = false;
+        for (Route r : routes) {
+            jnats.subscribe(r.subject(), r.handler());
+        }
+    }
+
+    /** Whether the server's subscriptions are on the direct connection. */
+    public synchronized boolean receivingDirect() {
+        return receivingDirect;
+    }
+
+    /** Messages still arriving on the direct connection are dropped from now on (shutdown). */
+    public void stopReceiving() {
+        DirectConnection d = direct;
+        if (d != null) {
+            d.stopReceiving();
+        }
+    }
+
+    private synchronized void connectOnce(boolean first) {
         if (closed || givenUp) {
             return;
         }
-        DirectPublisher d = direct;
+        DirectConnection d = direct;
         if (d != null && !d.isBroken()) {
             d.closeIfStalled(STALLED_WRITE_NANOS);
             return;
@@ -110,21 +170,36 @@ public final class EngineOutput implements Transport, AutoCloseable {
             return;
         }
         ticksSinceAttempt = 0;
+        DirectConnection next = null;
         try {
-            DirectPublisher next = DirectPublisher.connect(withConfiguredUserInfo(url), config.natsUser,
+            next = DirectConnection.connect(withConfiguredUserInfo(url), config.natsUser,
                     config.natsPassword, config.natsToken, "_NSS-" + config.clusterId + "-send", CONNECT_TIMEOUT);
             if (closed) {
                 next.close();
                 return;
             }
+            if (receivingDirect) {
+                next.subscribe(routes, SUBSCRIBE_TIMEOUT);
+            }
             direct = next;
             attemptEveryTicks = 1;
+            failedAttempts = 0;
             if (!first) {
                 LOG.info("NATS publishing connection to {} restored", Redaction.urls(url));
             }
-        } catch (DirectPublisher.TlsRequired e) {
+        } catch (DirectConnection.TlsRequired e) {
             giveUp(e.getMessage());
         } catch (IOException e) {
+            if (next != null) {
+                next.close();
+            }
+            if (receivingDirect) {
+                if (jnats.connectedServer() != null && ++failedAttempts >= RECEIVE_ATTEMPTS) {
+                    giveUp("it failed " + failedAttempts + " times in a row while the main connection is up: "
+                            + Redaction.secrets(e.getMessage(), config));
+                }
+                return; // the input waits for it: no back-off
+            }
             // A broker that keeps refusing (e.g. credentials only jnats has) is asked less and less often: up to
             // once a minute, so that its log does not fill with refused connections.
             attemptEveryTicks = Math.min(MAX_ATTEMPT_INTERVAL_TICKS, attemptEveryTicks * 2);
@@ -140,7 +215,10 @@ public final class EngineOutput implements Transport, AutoCloseable {
 
     private void giveUp(String why) {
         givenUp = true;
-        LOG.info("No direct publishing connection ({}): everything is published through the main connection", why);
+        LOG.info("No direct NATS connection ({}): everything goes through the main connection", why);
+        if (receivingDirect) {
+            receiveThroughJnats();
+        }
     }
 
     /**
@@ -174,7 +252,7 @@ public final class EngineOutput implements Transport, AutoCloseable {
 
     @Override
     public void publish(String subject, byte[] payload) {
-        DirectPublisher d = direct;
+        DirectConnection d = direct;
         if (d == null || !d.publish(subject, payload)) {
             jnats.publish(subject, payload);
         }
@@ -182,7 +260,7 @@ public final class EngineOutput implements Transport, AutoCloseable {
 
     @Override
     public void flush() {
-        DirectPublisher d = direct;
+        DirectConnection d = direct;
         if (d != null) {
             d.flush();
         }
@@ -201,10 +279,11 @@ public final class EngineOutput implements Transport, AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        stopReceiving();
         if (connector != null) {
             connector.shutdownNow();
         }
-        DirectPublisher d = direct;
+        DirectConnection d = direct;
         if (d != null) {
             d.flush();
             d.close();

@@ -1,7 +1,6 @@
 package io.stanchion.engine;
 
 import com.google.protobuf.ByteString;
-import io.stanchion.protocol.pb.PubMsg;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -19,9 +18,8 @@ import static org.awaitility.Awaitility.await;
 class InboundQueueTest {
 
     private static Command.Publish publish(int size) {
-        PubMsg m = PubMsg.newBuilder().setGuid("g").setSubject("c").setData(ByteString.copyFrom(new byte[size]))
-                .build();
-        return new Command.Publish(m, "reply", size, 0);
+        return new Command.Publish("", ByteString.EMPTY, "g", "c", "", ByteString.copyFrom(new byte[size]), "reply",
+                size, 0);
     }
 
     private static final Command TASK = new Command.Task(() -> { });

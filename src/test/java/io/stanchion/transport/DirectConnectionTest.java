@@ -27,7 +27,7 @@ import static org.awaitility.Awaitility.await;
  * The direct publishing connection's protocol against a scripted server socket (the end-to-end tests run it
  * against the real nats-server).
  */
-class DirectPublisherTest {
+class DirectConnectionTest {
     private static final Duration T = Duration.ofSeconds(5);
 
     @Test
@@ -50,7 +50,7 @@ class DirectPublisherTest {
                 }
             });
             String url = "nats://us%3Aer:p+w@127.0.0.1:" + ss.getLocalPort();
-            try (DirectPublisher p = DirectPublisher.connect(url, "ignored", "ignored", null, "_NSS-c-send", T)) {
+            try (DirectConnection p = DirectConnection.connect(url, "ignored", "ignored", null, "_NSS-c-send", T)) {
                 assertThat(connectLine.get(5, TimeUnit.SECONDS)).startsWith("CONNECT {")
                         .contains("\"user\":\"us:er\"", "\"pass\":\"p+w\"", "\"name\":\"_NSS-c-send\"",
                                 "\"verbose\":false", "\"echo\":false");
@@ -94,7 +94,7 @@ class DirectPublisherTest {
                     throw new RuntimeException(e);
                 }
             });
-            try (DirectPublisher p = DirectPublisher.connect("nats://127.0.0.1:" + ss.getLocalPort(), null, null,
+            try (DirectConnection p = DirectConnection.connect("nats://127.0.0.1:" + ss.getLocalPort(), null, null,
                     null, "n", T)) {
                 accepted.get(5, TimeUnit.SECONDS);
                 byte[] payload = new byte[1000];
@@ -141,8 +141,8 @@ class DirectPublisherTest {
                     throw new RuntimeException(e);
                 }
             });
-            assertThatThrownBy(() -> DirectPublisher.connect("nats://stan:pw-1234@127.0.0.1:" + ss.getLocalPort(),
-                    null, null, null, "n", T)).isInstanceOf(DirectPublisher.TlsRequired.class)
+            assertThatThrownBy(() -> DirectConnection.connect("nats://stan:pw-1234@127.0.0.1:" + ss.getLocalPort(),
+                    null, null, null, "n", T)).isInstanceOf(DirectConnection.TlsRequired.class)
                     .hasMessageContaining("stan:[REDACTED]@").hasMessageNotContaining("pw-1234");
             assertThat(received.get(5, TimeUnit.SECONDS)).as("no CONNECT (credentials) sent").isEmpty();
         }
@@ -183,7 +183,7 @@ class DirectPublisherTest {
                     // the client went away
                 }
             });
-            DirectPublisher.connect("nats://127.0.0.1:" + ss.getLocalPort(), null, null, null, "n", T).close();
+            DirectConnection.connect("nats://127.0.0.1:" + ss.getLocalPort(), null, null, null, "n", T).close();
         }
     }
 

@@ -18,21 +18,26 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A write-only NATS connection for everything the engine thread publishes (PubAcks, deliveries, responses): each
- * publish encodes a {@code PUB} command straight into one buffer, and {@link #flush()} writes the buffer with one
- * socket write, at the end of every engine batch. jnats would allocate a message object per publish, copy it
- * twice and wake its writer thread for it: on a small machine that hand-off costs as much as the work.
+ * The server's own plain-TCP NATS connection. Output: everything the engine thread publishes (PubAcks, deliveries,
+ * responses): each publish encodes a {@code PUB} command straight into one buffer, and {@link #flush()} writes the
+ * buffer with one socket write, at the end of every engine batch. Input: the server's subscriptions (requests,
+ * publishes, acks), all on this one connection so they keep the order the broker sent them in, read by one reader
+ * thread through a {@link ProtocolReader} and handed to each subscription's {@link RawMessageHandler} as offsets
+ * into the read buffer. jnats would allocate a message object per message, copy it twice and hand it from its
+ * reader thread to a dispatcher thread (and, to publish, to a writer thread): on a small machine those hand-offs
+ * cost as much as the work.
  *
  * <p>It speaks only what it needs of the client protocol: it reads the server's INFO, sends CONNECT (user and
- * password or token; no TLS, no NKey or JWT credentials: those configurations keep publishing through jnats),
- * checks the PONG of its first PING, then a reader thread answers the server's PINGs and notices the end of the
- * connection. It never subscribes.
+ * password or token; no TLS, no NKey or JWT credentials: those configurations use jnats), checks the PONG of its
+ * first PING; {@link #subscribe} sends the SUBs and waits for the PONG that follows them; the reader thread
+ * answers the server's PINGs, dispatches messages and notices the end of the connection.
  *
- * <p>Threading: {@link #publish} and {@link #flush} on one thread (the engine's); the reader thread writes PONGs,
- * under the same lock as {@link #flush}. {@link #isBroken()} and {@link #close()} from any thread.
+ * <p>Threading: {@link #publish} and {@link #flush} on one thread (the engine's); the reader thread writes PONGs
+ * and {@link #subscribe} its SUBs, under the same lock as {@link #flush}. Handlers run on the reader thread.
+ * {@link #isBroken()} and {@link #close()} from any thread.
  */
-final class DirectPublisher implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(DirectPublisher.class);
+final class DirectConnection implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DirectConnection.class);
     /** Written out when a batch's commands reach this size. */
     private static final int FLUSH_AT = 256 * 1024;
     private static final byte[] PONG = "PONG\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -44,17 +49,25 @@ final class DirectPublisher implements AutoCloseable {
     private final long maxPayload;
     private final Object writeLock = new Object();
     private final Thread reader;
+    private final ProtocolReader protocol;
+    /** Handlers by subscription ID (index); set before the SUBs are sent. */
+    private volatile RawMessageHandler[] handlers = new RawMessageHandler[0];
+    /** Completed by the reader at each PONG, in order. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<java.util.concurrent.CountDownLatch> pongs =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private volatile boolean receiving = true;
     private byte[] buf = new byte[64 * 1024];
     private int pos;
     private volatile boolean broken;
     /** {@link System#nanoTime()} when the write in progress started, or 0. */
     private volatile long writeStartedNanos;
 
-    private DirectPublisher(Socket socket, InputStream in, long maxPayload) throws IOException {
+    private DirectConnection(Socket socket, InputStream in, long maxPayload) throws IOException {
         this.socket = socket;
         this.out = socket.getOutputStream();
         this.maxPayload = maxPayload;
-        this.reader = new Thread(() -> readLoop(in), "stanchion-nats-send-reader");
+        this.protocol = new ProtocolReader(in, maxPayload);
+        this.reader = new Thread(this::readLoop, "stanchion-nats-reader");
         this.reader.setDaemon(true);
     }
 
@@ -66,7 +79,7 @@ final class DirectPublisher implements AutoCloseable {
      * @throws IOException when it cannot connect or the server refuses the CONNECT; messages never show the
      *     password or token of {@code url}
      */
-    static DirectPublisher connect(String url, String user, String password, String token, String name,
+    static DirectConnection connect(String url, String user, String password, String token, String name,
                                    Duration timeout) throws IOException {
         URI uri = URI.create(url.contains("://") ? url : "nats://" + url);
         String shown = Redaction.urls(url);
@@ -129,7 +142,7 @@ final class DirectPublisher implements AutoCloseable {
                 }
             }
             s.setSoTimeout(0);
-            DirectPublisher p = new DirectPublisher(s, in, maxPayload);
+            DirectConnection p = new DirectConnection(s, in, maxPayload);
             p.reader.start();
             return p;
         } catch (IOException | RuntimeException e) {
@@ -238,18 +251,80 @@ final class DirectPublisher implements AutoCloseable {
         }
     }
 
-    private void readLoop(InputStream in) {
+    /**
+     * Subscribes {@code routes} (subscription IDs 1..n) and waits until the server has processed the SUBs (the
+     * PONG of a PING sent after them). Messages start reaching the handlers at once.
+     *
+     * @throws IOException when the connection fails or the PONG does not come within {@code timeout}
+     */
+    void subscribe(java.util.List<Route> routes, Duration timeout) throws IOException {
+        RawMessageHandler[] table = new RawMessageHandler[routes.size() + 1];
+        StringBuilder subs = new StringBuilder();
+        for (int i = 0; i < routes.size(); i++) {
+            table[i + 1] = routes.get(i).raw();
+            subs.append("SUB ").append(routes.get(i).subject()).append(' ').append(i + 1).append("\r\n");
+        }
+        handlers = table;
+        java.util.concurrent.CountDownLatch pong = new java.util.concurrent.CountDownLatch(1);
+        pongs.add(pong);
+        subs.append("PING\r\n");
         try {
-            String line;
-            while ((line = readLine(in)) != null) {
-                if (line.equals("PING")) {
+            synchronized (writeLock) {
+                out.write(subs.toString().getBytes(StandardCharsets.UTF_8));
+            }
+            if (!pong.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS) || broken) {
+                throw new IOException("no PONG after the subscriptions within " + timeout.toMillis() + " ms");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while subscribing");
+        } catch (IOException e) {
+            fail("subscribe failed: " + e.getMessage());
+            throw e;
+        }
+    }
+
+    /** Messages arriving from now on are dropped (shutdown: the engine stops taking them). */
+    void stopReceiving() {
+        receiving = false;
+    }
+
+    private void readLoop() {
+        try {
+            protocol.run(new ProtocolReader.Sink() {
+                @Override
+                public void msg(int sid, byte[] buf, int subjectAt, int subjectLen, int replyAt, int replyLen,
+                                int dataAt, int dataLen) {
+                    RawMessageHandler[] table = handlers;
+                    if (receiving && sid > 0 && sid < table.length) {
+                        try {
+                            table[sid].onMessage(buf, subjectAt, subjectLen, replyAt, replyLen, dataAt, dataLen);
+                        } catch (RuntimeException e) { // a bug confined to this message, as jnats treats it
+                            LOG.error("handler of subscription {} failed", sid, e);
+                        }
+                    }
+                }
+
+                @Override
+                public void ping() throws IOException {
                     synchronized (writeLock) {
                         out.write(PONG);
                     }
-                } else if (line.startsWith("-ERR")) {
-                    LOG.warn("NATS server error on the publishing connection: {}", line.substring(4).trim());
                 }
-            }
+
+                @Override
+                public void pong() {
+                    java.util.concurrent.CountDownLatch l = pongs.poll();
+                    if (l != null) {
+                        l.countDown();
+                    }
+                }
+
+                @Override
+                public void error(String text) {
+                    LOG.warn("NATS server error on the direct connection: {}", text);
+                }
+            });
             fail("closed by the server");
         } catch (IOException e) {
             fail(e.getMessage());
@@ -259,8 +334,12 @@ final class DirectPublisher implements AutoCloseable {
     private void fail(String why) {
         if (!broken) {
             broken = true;
-            LOG.info("NATS publishing connection lost ({}); publishing through the main connection meanwhile", why);
+            LOG.info("Direct NATS connection lost ({})", why);
             close();
+            java.util.concurrent.CountDownLatch l;
+            while ((l = pongs.poll()) != null) {
+                l.countDown(); // a waiting subscribe sees broken
+            }
         }
     }
 
