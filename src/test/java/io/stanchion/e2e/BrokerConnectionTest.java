@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The server's two NATS connections (jnats for subscriptions and requests, the direct publishing connection for
+ * The server's two NATS connections (jnats for requests, the direct connection for the server's subscriptions,
  * PubAcks and deliveries) against brokers that restart or want credentials.
  */
 class BrokerConnectionTest {
@@ -115,6 +115,65 @@ class BrokerConnectionTest {
             }
             broker.close();
         }
+    }
+
+    @Test
+    void theServersSubscriptionsAreOnTheDirectConnectionAndOnJnatsWhenItIsTurnedOff() throws Exception {
+        int port = NatsServerProcess.freePort();
+        int monitorPort = NatsServerProcess.freePort();
+        String url = "nats://127.0.0.1:" + port;
+        try (NatsServerProcess broker = NatsServerProcess.startOn(port, "-m", Integer.toString(monitorPort))) {
+            for (boolean direct : new boolean[] {true, false}) {
+                String clusterId = "subs-" + direct + "-" + ProcessHandle.current().pid();
+                if (!direct) {
+                    System.setProperty("stanchion.directPublish", "false");
+                }
+                try (StanchionServer server = StanchionServer.start(ServerConfig.builder().clusterId(clusterId)
+                        .natsUrl(url).build())) {
+                    await().atMost(Duration.ofSeconds(10)).until(() -> subscriptionCounts(monitorPort, clusterId)
+                            .containsKey("_NSS-" + clusterId + "-general"));
+                    java.util.Map<String, Long> subs = subscriptionCounts(monitorPort, clusterId);
+                    // 8 server subjects; jnats adds its request inbox (one, once a request was made)
+                    if (direct) {
+                        assertThat(subs.get("_NSS-" + clusterId + "-send")).isEqualTo(8);
+                        assertThat(subs.get("_NSS-" + clusterId + "-general")).isLessThanOrEqualTo(1);
+                    } else {
+                        assertThat(subs).doesNotContainKey("_NSS-" + clusterId + "-send");
+                        assertThat(subs.get("_NSS-" + clusterId + "-general")).isBetween(8L, 9L);
+                    }
+                    StreamingConnection sc = new io.nats.streaming.StreamingConnectionFactory(
+                            new io.nats.streaming.Options.Builder().natsUrl(url).clusterId(clusterId)
+                                    .clientId("c").connectWait(Duration.ofSeconds(5)).build()).createConnection();
+                    try {
+                        CopyOnWriteArrayList<Message> got = new CopyOnWriteArrayList<>();
+                        sc.subscribe("ch", got::add, new SubscriptionOptions.Builder().deliverAllAvailable().build());
+                        for (int i = 0; i < 100; i++) {
+                            sc.publish("ch", ("m" + i).getBytes(StandardCharsets.UTF_8));
+                        }
+                        await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 100);
+                        assertThat(got.get(99).getSequence()).isEqualTo(100);
+                    } finally {
+                        sc.close();
+                    }
+                } finally {
+                    System.clearProperty("stanchion.directPublish");
+                }
+            }
+        }
+    }
+
+    /** Subscriptions per connection name of the server with {@code clusterId}, from the broker's /connz. */
+    @SuppressWarnings("unchecked")
+    private static java.util.Map<String, Long> subscriptionCounts(int monitorPort, String clusterId) {
+        java.util.Map<String, Long> counts = new java.util.HashMap<>();
+        for (Object c : (java.util.List<Object>) MiniJson.object(connectionNames(monitorPort)).get("connections")) {
+            java.util.Map<String, Object> conn = (java.util.Map<String, Object>) c;
+            Object name = conn.get("name");
+            if (name instanceof String n && n.contains(clusterId)) {
+                counts.put(n, ((Number) conn.get("subscriptions")).longValue());
+            }
+        }
+        return counts;
     }
 
     private static String connectionNames(int monitorPort) {
