@@ -25,6 +25,26 @@ class EncodingTest {
     }
 
     @Test
+    void storedRecordMatchesForNonAsciiNamesLongFieldsAndEdgeValues() throws Exception {
+        java.util.Random r = new java.util.Random(3);
+        String[] names = {"c", "orders.\u00e9u", "\u20ac.\ud83d\ude00", "x".repeat(200), "\u00ff".repeat(70)};
+        long[] seqs = {1, 127, 128, 16_383, 16_384, Long.MAX_VALUE};
+        long[] stamps = {1, 127, 128, 1_700_000_000_123_456_789L, Long.MAX_VALUE, -1, Long.MIN_VALUE};
+        for (String subject : names) {
+            for (String reply : names) {
+                byte[] payload = new byte[r.nextInt(20_000)];
+                r.nextBytes(payload);
+                ByteString d = ByteString.copyFrom(payload);
+                long seq = seqs[r.nextInt(seqs.length)];
+                long ts = stamps[r.nextInt(stamps.length)];
+                assertThat(Publishes.encode(seq, subject, reply, d, ts)).isEqualTo(MsgProto.newBuilder()
+                        .setSequence(seq).setSubject(subject).setReply(reply).setData(d).setTimestamp(ts).build()
+                        .toByteArray());
+            }
+        }
+    }
+
+    @Test
     void redeliveryAppendsTheFlagAndCountThatParseBack() throws Exception {
         byte[] record = Publishes.encode(7, "c", "", ByteString.copyFromUtf8("x"), 42);
         MsgProto m = MsgProto.parseFrom(Replies.redelivered(record, 300));
