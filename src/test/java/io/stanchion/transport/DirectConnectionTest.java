@@ -78,6 +78,93 @@ class DirectConnectionTest {
     }
 
     @Test
+    void subscribesWaitsForThePongAndHandsEachMessageToItsSubscriptionsHandler() throws Exception {
+        try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<List<String>> subs = new CompletableFuture<>();
+            CompletableFuture<Socket> accepted = CompletableFuture.supplyAsync(() -> {
+                try {
+                    Socket s = ss.accept();
+                    OutputStream o = s.getOutputStream();
+                    o.write("INFO {}\r\n".getBytes(StandardCharsets.US_ASCII));
+                    BufferedReader r = new BufferedReader(new InputStreamReader(s.getInputStream(),
+                            StandardCharsets.UTF_8));
+                    r.readLine(); // CONNECT
+                    r.readLine(); // PING
+                    o.write("PONG\r\n".getBytes(StandardCharsets.US_ASCII));
+                    subs.complete(List.of(r.readLine(), r.readLine(), r.readLine()));
+                    o.write(("MSG _STAN.pub.x.foo 2 _INBOX.r 3\r\nabc\r\nMSG _STAN.discover.c 1 _INBOX.q 0\r\n\r\n"
+                            + "MSG nobody 9 1\r\nz\r\nPONG\r\n").getBytes(StandardCharsets.US_ASCII));
+                    return s;
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            java.util.concurrent.CopyOnWriteArrayList<String> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+            try (DirectConnection p = DirectConnection.connect("nats://127.0.0.1:" + ss.getLocalPort(), null, null,
+                    null, "n", T)) {
+                p.subscribe(List.of(
+                        new Route("_STAN.discover.c", (subject, reply, data) -> got.add("discover " + subject + " "
+                                + reply + " " + data.length)),
+                        new Route("_STAN.pub.x.>", (subject, reply, data) -> { }, (buf, sAt, sLen, rAt, rLen, dAt,
+                                dLen) -> got.add("pub " + new String(buf, rAt, rLen, StandardCharsets.US_ASCII) + " "
+                                + new String(buf, dAt, dLen, StandardCharsets.US_ASCII)))), T);
+                assertThat(subs.get(5, TimeUnit.SECONDS)).containsExactly("SUB _STAN.discover.c 1",
+                        "SUB _STAN.pub.x.> 2", "PING");
+                await().atMost(T).until(() -> got.size() == 2);
+                assertThat(got).containsExactly("pub _INBOX.r abc", "discover _STAN.discover.c _INBOX.q 0");
+                p.stopReceiving();
+                accepted.get(5, TimeUnit.SECONDS).getOutputStream().write(
+                        "MSG _STAN.discover.c 1 1\r\nx\r\nPING\r\n".getBytes(StandardCharsets.US_ASCII));
+                assertThat(new String(readExactly(accepted.get().getInputStream(), 6), StandardCharsets.US_ASCII))
+                        .as("still answers PINGs").isEqualTo("PONG\r\n");
+                assertThat(got).as("dropped after stopReceiving").hasSize(2);
+            } finally {
+                accepted.thenAccept(s -> {
+                    try {
+                        s.close();
+                    } catch (IOException ignored) {
+                        // test over
+                    }
+                });
+            }
+        }
+    }
+
+    @Test
+    void aSubscribeWithoutPongFailsAndBreaksTheConnection() throws Exception {
+        try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Socket> accepted = CompletableFuture.supplyAsync(() -> {
+                try {
+                    Socket s = ss.accept();
+                    s.getOutputStream().write("INFO {}\r\n".getBytes(StandardCharsets.US_ASCII));
+                    BufferedReader r = new BufferedReader(new InputStreamReader(s.getInputStream(),
+                            StandardCharsets.UTF_8));
+                    r.readLine();
+                    r.readLine();
+                    s.getOutputStream().write("PONG\r\n".getBytes(StandardCharsets.US_ASCII));
+                    return s; // no PONG for the SUBs
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            try (DirectConnection p = DirectConnection.connect("nats://127.0.0.1:" + ss.getLocalPort(), null, null,
+                    null, "n", T)) {
+                assertThatThrownBy(() -> p.subscribe(List.of(new Route("a", (s, r, d) -> { })),
+                        Duration.ofMillis(300))).isInstanceOf(IOException.class).hasMessageContaining("PONG");
+                assertThat(p.isBroken()).isTrue();
+            } finally {
+                accepted.thenAccept(s -> {
+                    try {
+                        s.close();
+                    } catch (IOException ignored) {
+                        // test over
+                    }
+                });
+            }
+        }
+    }
+
+    @Test
     void aWriteBlockedByABrokerThatStoppedReadingIsCutOff() throws Exception {
         try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             CompletableFuture<Socket> accepted = CompletableFuture.supplyAsync(() -> {
