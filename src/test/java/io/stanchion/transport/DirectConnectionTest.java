@@ -81,16 +81,11 @@ class DirectConnectionTest {
     void subscribesWaitsForThePongAndHandsEachMessageToItsSubscriptionsHandler() throws Exception {
         try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             CompletableFuture<List<String>> subs = new CompletableFuture<>();
-            CompletableFuture<Socket> accepted = CompletableFuture.supplyAsync(() -> {
+            CompletableFuture<Socket> accepted = greeted(ss).thenApply(s -> {
                 try {
-                    Socket s = ss.accept();
                     OutputStream o = s.getOutputStream();
-                    o.write("INFO {}\r\n".getBytes(StandardCharsets.US_ASCII));
                     BufferedReader r = new BufferedReader(new InputStreamReader(s.getInputStream(),
                             StandardCharsets.UTF_8));
-                    r.readLine(); // CONNECT
-                    r.readLine(); // PING
-                    o.write("PONG\r\n".getBytes(StandardCharsets.US_ASCII));
                     subs.complete(List.of(r.readLine(), r.readLine(), r.readLine()));
                     o.write(("MSG _STAN.pub.x.foo 2 _INBOX.r 3\r\nabc\r\nMSG _STAN.discover.c 1 _INBOX.q 0\r\n\r\n"
                             + "MSG nobody 9 1\r\nz\r\nPONG\r\n").getBytes(StandardCharsets.US_ASCII));
@@ -119,13 +114,7 @@ class DirectConnectionTest {
                         .as("still answers PINGs").isEqualTo("PONG\r\n");
                 assertThat(got).as("dropped after stopReceiving").hasSize(2);
             } finally {
-                accepted.thenAccept(s -> {
-                    try {
-                        s.close();
-                    } catch (IOException ignored) {
-                        // test over
-                    }
-                });
+                accepted.thenAccept(DirectConnectionTest::closeQuietly);
             }
         }
     }
@@ -133,33 +122,14 @@ class DirectConnectionTest {
     @Test
     void aSubscribeWithoutPongFailsAndBreaksTheConnection() throws Exception {
         try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            CompletableFuture<Socket> accepted = CompletableFuture.supplyAsync(() -> {
-                try {
-                    Socket s = ss.accept();
-                    s.getOutputStream().write("INFO {}\r\n".getBytes(StandardCharsets.US_ASCII));
-                    BufferedReader r = new BufferedReader(new InputStreamReader(s.getInputStream(),
-                            StandardCharsets.UTF_8));
-                    r.readLine();
-                    r.readLine();
-                    s.getOutputStream().write("PONG\r\n".getBytes(StandardCharsets.US_ASCII));
-                    return s; // no PONG for the SUBs
-                } catch (IOException e) {
-                    throw new RuntimeException(e);
-                }
-            });
+            CompletableFuture<Socket> accepted = greeted(ss); // no PONG for the SUBs
             try (DirectConnection p = DirectConnection.connect("nats://127.0.0.1:" + ss.getLocalPort(), null, null,
                     null, "n", T)) {
                 assertThatThrownBy(() -> p.subscribe(List.of(new Route("a", (s, r, d) -> { })),
                         Duration.ofMillis(300))).isInstanceOf(IOException.class).hasMessageContaining("PONG");
                 assertThat(p.isBroken()).isTrue();
             } finally {
-                accepted.thenAccept(s -> {
-                    try {
-                        s.close();
-                    } catch (IOException ignored) {
-                        // test over
-                    }
-                });
+                accepted.thenAccept(DirectConnectionTest::closeQuietly);
             }
         }
     }
@@ -167,20 +137,7 @@ class DirectConnectionTest {
     @Test
     void aWriteBlockedByABrokerThatStoppedReadingIsCutOff() throws Exception {
         try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            CompletableFuture<Socket> accepted = CompletableFuture.supplyAsync(() -> {
-                try {
-                    Socket s = ss.accept();
-                    s.getOutputStream().write("INFO {}\r\n".getBytes(StandardCharsets.US_ASCII));
-                    BufferedReader r = new BufferedReader(new InputStreamReader(s.getInputStream(),
-                            StandardCharsets.UTF_8));
-                    r.readLine();
-                    r.readLine();
-                    s.getOutputStream().write("PONG\r\n".getBytes(StandardCharsets.US_ASCII));
-                    return s; // and never reads again
-                } catch (IOException e) {
-                    throw new RuntimeException(e);
-                }
-            });
+            CompletableFuture<Socket> accepted = greeted(ss); // and never reads again
             try (DirectConnection p = DirectConnection.connect("nats://127.0.0.1:" + ss.getLocalPort(), null, null,
                     null, "n", T)) {
                 accepted.get(5, TimeUnit.SECONDS);
@@ -198,13 +155,7 @@ class DirectConnectionTest {
                 writer.get(5, TimeUnit.SECONDS); // the blocked write was released
                 assertThat(p.publish("_INBOX.x", payload)).isFalse();
             } finally {
-                accepted.thenAccept(s -> {
-                    try {
-                        s.close();
-                    } catch (IOException ignored) {
-                        // test over
-                    }
-                });
+                accepted.thenAccept(DirectConnectionTest::closeQuietly);
             }
         }
     }
@@ -271,6 +222,32 @@ class DirectConnectionTest {
                 }
             });
             DirectConnection.connect("nats://127.0.0.1:" + ss.getLocalPort(), null, null, null, "n", T).close();
+        }
+    }
+
+    /** Accepts one connection, sends {@code INFO {}}, reads CONNECT and PING and answers PONG. */
+    private static CompletableFuture<Socket> greeted(ServerSocket ss) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                Socket s = ss.accept();
+                s.getOutputStream().write("INFO {}\r\n".getBytes(StandardCharsets.US_ASCII));
+                BufferedReader r = new BufferedReader(new InputStreamReader(s.getInputStream(),
+                        StandardCharsets.UTF_8));
+                r.readLine();
+                r.readLine();
+                s.getOutputStream().write("PONG\r\n".getBytes(StandardCharsets.US_ASCII));
+                return s;
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // test over
         }
     }
 
