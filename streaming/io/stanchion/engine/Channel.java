@@ -50,15 +50,16 @@ final class Channel {
 
     /** The limits that apply to this channel (per-channel entries resolved against the global ones). */
     final ChannelLimits limits;
-    /** {@link System#nanoTime()} of the last publish or subscription (for max_inactivity). */
-    long lastActivity = System.nanoTime();
+    /** {@link Clock#nanos()} of the last publish or subscription (for max_inactivity). */
+    long lastActivity;
     /** The "reached limits" warning was logged for this channel. */
     boolean limitWarned;
     /** Deleted (max_inactivity): its log is closed; whatever still refers to it must leave it alone. */
     boolean deleted;
 
-    Channel(String name, ChannelLog log, ChannelLimits limits) {
+    Channel(String name, ChannelLog log, ChannelLimits limits, long now) {
         this.name = name;
+        this.lastActivity = now;
         this.nameUtf8 = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         this.log = log;
         this.limits = limits;

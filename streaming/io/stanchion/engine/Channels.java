@@ -23,12 +23,15 @@ final class Channels {
     /** Lower-cased name → actual name: two channels differing only by case are refused, as in the original. */
     private final Map<String, String> byFoldedName = new HashMap<>();
 
-    Channels(MessageStore store, StoreLimits limits) {
+    private final Clock clock;
+
+    Channels(MessageStore store, StoreLimits limits, Clock clock) {
         this.store = store;
+        this.clock = clock;
         this.limits = limits;
         this.maxChannels = limits.maxChannels();
         for (ChannelLog log : store.channels()) {
-            add(new Channel(log.name(), log, limits.forChannel(log.name())));
+            add(new Channel(log.name(), log, limits.forChannel(log.name()), clock.nanos()));
         }
     }
 
@@ -58,7 +61,7 @@ final class Channels {
         } catch (StoreException e) {
             throw new Refusal(e.getMessage());
         }
-        ch = new Channel(name, log, limits.forChannel(name));
+        ch = new Channel(name, log, limits.forChannel(name), clock.nanos());
         add(ch);
         return ch;
     }

@@ -142,7 +142,7 @@ final class Delivery {
     }
 
     private void send(Subscription sub, StoredMessage m) {
-        long deadline = System.nanoTime() + sub.ackWaitNanos;
+        long deadline = scheduler.now() + sub.ackWaitNanos;
         sub.pending.put(m.sequence(), new Pending(m.sequence(), deadline));
         state.sent(sub.id, m.sequence()); // journaled (at the flush) before it leaves
         queue(sub.inbox, m.record());
@@ -215,7 +215,7 @@ final class Delivery {
 
     /** Redelivers every pending message of a resumed subscription now, flagged, before anything new. */
     void redeliverAllPending(Subscription sub) {
-        long now = System.nanoTime();
+        long now = scheduler.now();
         for (Pending p : sub.pending.values()) {
             p.deadline = now;
         }
@@ -234,7 +234,7 @@ final class Delivery {
 
     /** Re-arms {@code sub}'s timer for its earliest pending deadline (or the given delay when sooner). */
     void rearm(Subscription sub, long delayNanos) {
-        armAckTimer(sub, System.nanoTime() + delayNanos);
+        armAckTimer(sub, scheduler.now() + delayNanos);
     }
 
     /**
@@ -246,7 +246,7 @@ final class Delivery {
         if (sub.offline) {
             return;
         }
-        long now = System.nanoTime();
+        long now = scheduler.now();
         Channel ch = sub.channel;
         List<Pending> due = new ArrayList<>();
         boolean cut = false;
@@ -315,7 +315,7 @@ final class Delivery {
         if (leaving.pending.isEmpty() || remaining.isEmpty()) {
             return;
         }
-        long due = System.nanoTime() - 1;
+        long due = scheduler.now() - 1;
         Map<Subscription, LinkedHashMap<Long, Pending>> moved = new LinkedHashMap<>();
         int i = 0;
         for (Pending p : leaving.pending.values()) {

@@ -2,7 +2,6 @@ package io.stanchion.engine;
 
 import io.stanchion.config.ServerConfig;
 import io.stanchion.store.MessageStore;
-import io.stanchion.store.RecoveredState;
 import io.stanchion.store.StateStore;
 import io.stanchion.store.StoreException;
 import io.stanchion.transport.Transport;
@@ -16,12 +15,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
- * The single-writer engine: one thread owns every channel, log appender, subscription and client. Transport
- * threads only {@link #submit} decoded commands; the engine drains them in batches of up to io_batch_size:
+ * The single-writer engine: one thread runs the {@link StateMachine}, which owns every channel, log appender,
+ * subscription and client. Transport threads only {@link #submit} decoded commands; the engine drains them in
+ * batches of up to io_batch_size:
  * publishes are appended as they come, and before any other command (and at the end of the batch) the appended
  * messages are committed — logs flushed once, messages delivered, PubAcks sent. So a close or unsubscribe is
  * handled only after the publishes and acks received before it, and a subscription's start position sees them.
@@ -43,19 +42,8 @@ public final class Engine implements AutoCloseable {
 
     private final InboundQueue inbound;
     private final int batchSize;
-    private final Scheduler scheduler = new Scheduler();
-    private final Counters counters = new Counters();
-    private final Channels channels;
-    private final Clients clients;
-    private final Subscriptions subscriptions;
-    private final Publishes publishes;
-    private final Delivery delivery;
-    private final StateStore state;
-    private final Transport transport;
-    private final boolean fsync;
+    private final StateMachine machine;
     private final FailStop failStop;
-    private List<Subscription> toRedeliver;
-    private final Retention retention;
     private final Thread thread;
     private final ExecutorService queryThread;
     private volatile boolean running = true;
@@ -66,66 +54,40 @@ public final class Engine implements AutoCloseable {
      */
     public Engine(ServerConfig config, MessageStore store, StateStore state, Transport transport, Subjects subjects,
                   EngineMetrics metrics, FailStop failStop) {
+        this(config, store, state, transport, subjects, metrics, failStop, Clock.SYSTEM);
+    }
+
+    Engine(ServerConfig config, MessageStore store, StateStore state, Transport transport, Subjects subjects,
+           EngineMetrics metrics, FailStop failStop, Clock clock) {
         this.batchSize = config.ioBatchSize;
         this.inbound = new InboundQueue(INBOUND_MAX_COMMANDS, config.inboundMaxBytes);
-        this.state = state;
-        this.transport = transport;
-        this.fsync = config.fileSync;
         this.failStop = failStop;
         this.queryThread = Executors.newSingleThreadExecutor(failStop.threads("stanchion-query", true));
-        Replies replies = new Replies(transport, subjects);
-        this.delivery = new Delivery(replies, scheduler, counters, state);
-        this.channels = new Channels(store, config.storeLimits);
-        Subscriptions[] subs = new Subscriptions[1];
-        this.clients = new Clients(config, transport, replies, scheduler, r -> submit(new Command.Task(r)),
-                c -> subs[0].clientClosed(c), state, metrics);
-        AtomicLong ackIds = new AtomicLong();
-        String ackPrefix = subjects.ackPrefix();
-        RecoveredState recovered = state.recovered();
-        this.subscriptions = new Subscriptions(config, channels, clients, delivery, replies,
-                () -> ackPrefix + Nuid.next() + Long.toString(ackIds.incrementAndGet(), 36), state,
-                recovered.maxSubscriptionId());
-        subs[0] = subscriptions;
-        this.publishes = new Publishes(channels, clients, delivery, replies, counters, config.fileSync, metrics);
-        this.retention = new Retention(channels, subscriptions);
-        publishes.retention(retention);
-        retention.applyAll();
-        this.toRedeliver = new Recovery(channels, clients, subscriptions, delivery, state).apply(recovered);
+        this.machine = new StateMachine(config, store, state, transport, subjects, metrics, clock, this::submit);
         this.thread = failStop.thread("stanchion-engine", false, this::run);
     }
 
     /**
-     * Starts the engine thread. Its first act is the recovered subscriptions' redelivery of everything pending
-     * (flagged) before anything new, then delivery of whatever they have not been sent yet.
+     * Starts the engine thread. Its first act is {@link StateMachine#start()}: the recovered subscriptions'
+     * redelivery of everything pending before anything new.
      */
     public void start() {
-        submit(new Command.Task(() -> {
-            for (Subscription sub : toRedeliver) {
-                delivery.redeliverAllPending(sub);
-            }
-            toRedeliver = List.of();
-            for (Channel ch : channels.all()) {
-                delivery.deliverAvailable(ch);
-            }
-            scheduleRetention();
-        }));
+        submit(new Command.Task(machine::start));
         thread.start();
     }
 
     public Counters counters() {
-        return counters;
+        return machine.counters();
+    }
+
+    /** The engine's clock (transports stamp arrival times with it). */
+    public Clock clock() {
+        return machine.clock();
     }
 
     /** The switch this engine trips on a fault; its {@link FailStop#failure()} is the server's health. */
     public FailStop failStop() {
         return failStop;
-    }
-
-    private void scheduleRetention() {
-        scheduler.after(Retention.TICK_NANOS, () -> {
-            retention.tick(System.nanoTime());
-            scheduleRetention();
-        });
     }
 
     /**
@@ -167,7 +129,7 @@ public final class Engine implements AutoCloseable {
         Command.Task task = new Command.Task(() -> {
             T value;
             try {
-                value = query.apply(new EngineView(channels, clients, subscriptions));
+                value = query.apply(machine.view());
             } catch (RuntimeException e) {
                 queryThread.execute(() -> result.completeExceptionally(e));
                 return;
@@ -211,9 +173,8 @@ public final class Engine implements AutoCloseable {
             if (failStop.tripped()) {
                 fail(null, null); // tripped by another thread: abort the batch
             } else {
-                commit();
-                state.flush(fsync);
-                transport.flush();
+                machine.endBatch();
+                machine.flushOutput();
             }
         } catch (StoreException e) {
             fail("store failure", e);
@@ -228,29 +189,18 @@ public final class Engine implements AutoCloseable {
     }
 
     private void loopOnce(List<Command> batch) throws InterruptedException {
-        long wait = delivery.hasBacklog() ? 0 : scheduler.nanosToNext(System.nanoTime(), MAX_IDLE_NANOS);
-        Command first = inbound.poll(wait);
+        Command first = inbound.poll(machine.nanosToNextTimer(MAX_IDLE_NANOS));
         if (first != null) {
             batch.add(first);
             inbound.drainTo(batch, batchSize - 1);
             for (int i = 0; i < batch.size() && running; i++) {
-                handle(batch.get(i));
+                machine.handle(batch.get(i));
             }
             batch.clear();
-            commit();
-            state.flush(fsync);
+            machine.endBatch();
         }
-        boolean ran = scheduler.runDue(System.nanoTime(), e -> {
-            if (e instanceof StoreException) {
-                throw e;
-            }
-            LOG.error("timer task failed", e);
-        });
-        if (ran || delivery.hasBacklog()) {
-            delivery.continueBacklog();
-            delivery.flush();
-        }
-        transport.flush();
+        machine.runTimers();
+        machine.flushOutput();
     }
 
     /**
@@ -264,7 +214,7 @@ public final class Engine implements AutoCloseable {
         }
         inbound.shutDown();
         try {
-            publishes.abort(failureText());
+            machine.abort(failureText());
         } catch (RuntimeException | Error e) {
             LOG.debug("error PubAcks after the failure not sent", e);
         }
@@ -287,65 +237,13 @@ public final class Engine implements AutoCloseable {
             inbound.drainTo(rest, Integer.MAX_VALUE);
             for (Command c : rest) {
                 if (c instanceof Command.Publish p) {
-                    refuseAfterStop(p);
+                    machine.refuse(p, failureText());
                 }
             }
-            transport.flush();
+            machine.flushOutput();
         } catch (RuntimeException | Error e) {
             LOG.debug("error PubAcks after the failure not sent", e);
         }
-    }
-
-    private void refuseAfterStop(Command.Publish p) {
-        publishes.refuse(p.reply(), p.guid(), failureText());
-    }
-
-    /** Commits the batch's publishes (PubAcks included) and publishes every delivery made so far. */
-    private void commit() {
-        publishes.commit();
-        delivery.flush();
-    }
-
-    private void handle(Command c) {
-        try {
-            if (c instanceof Command.Publish p) {
-                publishes.append(p);
-                return;
-            }
-            if (c instanceof Command.AckMsg a) {
-                handleAck(a);
-                return;
-            }
-            commit();
-            if (c instanceof Command.Connect r) {
-                clients.connect(r.request(), r.reply());
-            } else if (c instanceof Command.Subscribe r) {
-                subscriptions.subscribe(r.request(), r.reply());
-            } else if (c instanceof Command.Unsubscribe r) {
-                subscriptions.unsubscribe(r.request(), r.reply(), r.close());
-            } else if (c instanceof Command.Close r) {
-                clients.closeRequest(r.request(), r.reply());
-            } else if (c instanceof Command.PingMsg r) {
-                clients.ping(r.ping(), r.reply());
-            } else if (c instanceof Command.Task t) {
-                t.work().run();
-            }
-        } catch (StoreException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            LOG.error("failed to handle {}", c.getClass().getSimpleName(), e);
-        }
-    }
-
-    private void handleAck(Command.AckMsg a) {
-        Subscription sub = subscriptions.byAckInbox(a.ackInbox());
-        if (sub == null || !sub.channel.isNamed(a.data(), a.subjectAt(), a.subjectLen())) {
-            if (LOG.isDebugEnabled()) {
-                LOG.debug("ack on {} for channel {} ignored", a.ackInbox(), a.subject());
-            }
-            return;
-        }
-        delivery.ack(sub, a.sequence());
     }
 
     /** Stops the engine: what is queued is dropped, what was appended is committed (unless after a failure). */

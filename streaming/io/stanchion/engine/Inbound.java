@@ -101,7 +101,7 @@ public final class Inbound {
             }
             Command.Publish p;
             try {
-                p = decoder.decode(buf, at, len, reply, System.nanoTime());
+                p = decoder.decode(buf, at, len, reply, engine.clock().nanos());
             } catch (InvalidProtocolBufferException e) {
                 replies.pubAck(reply, "", Errors.INVALID_PUBLISH);
                 return;

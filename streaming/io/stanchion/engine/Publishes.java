@@ -28,6 +28,7 @@ final class Publishes {
     private final Counters counters;
     private final boolean fsync;
     private final EngineMetrics metrics;
+    private final Clock clock;
     private Retention retention;
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Publishes.class);
@@ -42,7 +43,8 @@ final class Publishes {
     private long[] ackReceived = new long[1024];
 
     Publishes(Channels channels, Clients clients, Delivery delivery, Replies replies, Counters counters,
-              boolean fsync, EngineMetrics metrics) {
+              boolean fsync, EngineMetrics metrics, Clock clock) {
+        this.clock = clock;
         this.metrics = metrics;
         this.channels = channels;
         this.clients = clients;
@@ -80,17 +82,17 @@ final class Publishes {
                 return;
             }
         }
-        long ts = Math.max(WallClock.nanos(), ch.lastTimestamp);
+        long ts = Math.max(clock.wallNanos(), ch.lastTimestamp);
         long seq = ch.log.lastSequence() + 1;
         byte[] record = encode(seq, channelName, m.msgReply(), m.data(), ts);
-        long t0 = System.nanoTime();
+        long t0 = clock.nanos();
         try {
             ch.log.append(ts, record);
         } catch (StoreFullException e) {
             refuseFull(reply, m.guid(), e);
             return;
         }
-        metrics.appendLatency(System.nanoTime() - t0);
+        metrics.appendLatency(clock.nanos() - t0);
         if (!ch.dirty) {
             ch.recent.clear();
         }
@@ -187,7 +189,7 @@ final class Publishes {
     /** A publish the store had no room for: error PubAck, and a warning at most every 10 s. */
     private void refuseFull(String reply, String guid, StoreFullException e) {
         replies.pubAck(reply, guid, e.getMessage());
-        long now = System.nanoTime();
+        long now = clock.nanos();
         if (fullWarnedAt == 0 || now - fullWarnedAt > FULL_WARNING_INTERVAL_NANOS) {
             fullWarnedAt = now;
             LOG.warn("Publishes refused: {} (the store accepts them again once space is freed)", e.getMessage());
@@ -232,9 +234,9 @@ final class Publishes {
         }
         for (int i = 0; i < touched.size(); i++) {
             Channel ch = touched.get(i);
-            long t0 = System.nanoTime();
+            long t0 = clock.nanos();
             ch.log.flush(fsync);
-            metrics.flushLatency(System.nanoTime() - t0, fsync);
+            metrics.flushLatency(clock.nanos() - t0, fsync);
             ch.committed = ch.log.lastSequence();
             ch.dirty = false;
             retention.trim(ch);
@@ -244,7 +246,7 @@ final class Publishes {
         }
         touched.clear();
         delivery.flush();
-        long now = System.nanoTime();
+        long now = clock.nanos();
         for (int i = 0; i < ackReplies.size(); i++) {
             replies.pubAck(ackReplies.get(i), ackGuids.get(i), null);
             metrics.pubAckLatency(now - ackReceived[i]);

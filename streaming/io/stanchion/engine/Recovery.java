@@ -33,7 +33,11 @@ final class Recovery {
     private final Delivery delivery;
     private final StateStore state;
 
-    Recovery(Channels channels, Clients clients, Subscriptions subscriptions, Delivery delivery, StateStore state) {
+    private final Clock clock;
+
+    Recovery(Channels channels, Clients clients, Subscriptions subscriptions, Delivery delivery, StateStore state,
+             Clock clock) {
+        this.clock = clock;
         this.channels = channels;
         this.clients = clients;
         this.subscriptions = subscriptions;
@@ -48,7 +52,7 @@ final class Recovery {
         }
         List<Subscription> withPending = new ArrayList<>();
         Map<QueueGroup, List<Subscription>> ghosts = new HashMap<>();
-        long now = System.nanoTime();
+        long now = clock.nanos();
         for (RecoveredState.RecoveredSubscription recoveredSub : recovered.subscriptions()) {
             SubscriptionRecord d = recoveredSub.descriptor();
             Channel ch;

@@ -22,7 +22,10 @@ final class Retention {
     private final Channels channels;
     private final Subscriptions subscriptions;
 
-    Retention(Channels channels, Subscriptions subscriptions) {
+    private final Clock clock;
+
+    Retention(Channels channels, Subscriptions subscriptions, Clock clock) {
+        this.clock = clock;
         this.channels = channels;
         this.subscriptions = subscriptions;
     }
@@ -46,7 +49,7 @@ final class Retention {
 
     /** The periodic pass: age expiry on every channel, then deletion of inactive channels. */
     void tick(long nowNanos) {
-        long nowWall = WallClock.nanos();
+        long nowWall = clock.wallNanos();
         List<Channel> inactive = new ArrayList<>();
         for (Channel ch : channels.all()) {
             expire(ch, nowWall);
@@ -76,7 +79,7 @@ final class Retention {
 
     /** Applies every limit to every channel (after recovery: limits always come from the current config). */
     void applyAll() {
-        long nowWall = WallClock.nanos();
+        long nowWall = clock.wallNanos();
         for (Channel ch : channels.all()) {
             trim(ch);
             expire(ch, nowWall);

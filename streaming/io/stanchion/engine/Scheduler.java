@@ -7,9 +7,19 @@ import java.util.function.Consumer;
  * Timers of the engine thread (heartbeats, ack deadlines): a binary min-heap on the due time in which every timer
  * knows its slot, so {@link Timer#cancel()} removes it at once (O(log n)) — a cancelled timer and what its task
  * refers to are released immediately, not kept until its deadline. Threading: engine thread only; tasks run on it.
- * Times are {@link System#nanoTime()} values.
+ * Times are {@link Clock#nanos()} values of the clock given.
  */
 final class Scheduler {
+    private final Clock clock;
+
+    Scheduler(Clock clock) {
+        this.clock = clock;
+    }
+
+    /** The clock's monotonic time now. */
+    long now() {
+        return clock.nanos();
+    }
 
     /** A scheduled task; {@link #cancel()} removes it (a no-op once it ran or was cancelled). */
     final class Timer {
@@ -58,7 +68,7 @@ final class Scheduler {
     }
 
     Timer after(long delayNanos, Runnable task) {
-        return at(System.nanoTime() + delayNanos, task);
+        return at(clock.nanos() + delayNanos, task);
     }
 
     /** Nanoseconds until the next timer is due (0 if overdue), capped at {@code max}. */

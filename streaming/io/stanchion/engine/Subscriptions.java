@@ -30,9 +30,11 @@ final class Subscriptions {
     private final Map<String, Subscription> byAckInbox = new HashMap<>();
     /** Subscription IDs are unique in the server and never reused, across restarts too. */
     private long lastId;
+    private final Clock clock;
 
     Subscriptions(ServerConfig config, Channels channels, Clients clients, Delivery delivery, Replies replies,
-                  Supplier<String> newAckInbox, StateStore state, long lastId) {
+                  Supplier<String> newAckInbox, StateStore state, long lastId, Clock clock) {
+        this.clock = clock;
         this.config = config;
         this.channels = channels;
         this.clients = clients;
@@ -82,7 +84,7 @@ final class Subscriptions {
                 throw new Refusal(Errors.UNKNOWN_CLIENT);
             }
             Channel ch = channels.getOrCreate(r.getSubject());
-            ch.lastActivity = System.nanoTime();
+            ch.lastActivity = clock.nanos();
             Joining joining;
             if (!r.getQGroup().isEmpty()) {
                 joining = joinQueue(ch, r);
@@ -225,14 +227,14 @@ final class Subscriptions {
     }
 
     /** The first sequence a new subscription (or group) receives, from its requested start position. */
-    static long startSequence(Channel ch, SubscriptionRequest r) {
+    long startSequence(Channel ch, SubscriptionRequest r) {
         ChannelLog log = ch.log;
         long first = log.firstSequence();
         long last = log.lastSequence();
         return switch (r.getStartPosition()) {
             case LastReceived -> log.messageCount() > 0 ? last : last + 1;
             case TimeDeltaStart -> {
-                long start = Math.max(0, WallClock.nanos() - r.getStartTimeDelta());
+                long start = Math.max(0, clock.wallNanos() - r.getStartTimeDelta());
                 yield log.sequenceAtOrAfter(start);
             }
             case SequenceStart -> {

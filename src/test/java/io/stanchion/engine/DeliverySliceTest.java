@@ -36,7 +36,7 @@ class DeliverySliceTest {
     }
 
     private final RecordingTransport transport = new RecordingTransport();
-    private final Scheduler scheduler = new Scheduler();
+    private final Scheduler scheduler = new Scheduler(Clock.SYSTEM);
     private final Delivery delivery = new Delivery(new Replies(transport, Subjects.forCluster("c", "tok")),
             scheduler, new Counters(), new NoStateStore());
 
@@ -46,7 +46,7 @@ class DeliverySliceTest {
             log.append(i, Publishes.encode(i, "backlog", "", com.google.protobuf.ByteString.copyFrom(new byte[100]),
                     i));
         }
-        Channel ch = new Channel("backlog", log, ChannelLimits.UNLIMITED);
+        Channel ch = new Channel("backlog", log, ChannelLimits.UNLIMITED, 0);
         ch.committed = log.lastSequence();
         return ch;
     }

@@ -14,7 +14,7 @@ class SchedulerTest {
 
     @Test
     void cancelledTimersLeaveTheHeapAtOnceAndNeverRun() {
-        Scheduler s = new Scheduler();
+        Scheduler s = new Scheduler(Clock.SYSTEM);
         List<Integer> ran = new ArrayList<>();
         List<Scheduler.Timer> timers = new ArrayList<>();
         for (int i = 0; i < 10_000; i++) {
@@ -38,7 +38,7 @@ class SchedulerTest {
     @Test
     void matchesAModelUnderRandomScheduleCancelAndRun() {
         Random rnd = new Random(42);
-        Scheduler s = new Scheduler();
+        Scheduler s = new Scheduler(Clock.SYSTEM);
         TreeMap<Long, Integer> model = new TreeMap<>(); // (at * 2^20 + order) -> id, order breaks ties
         List<Scheduler.Timer> live = new ArrayList<>();
         List<Long> keys = new ArrayList<>();
@@ -78,7 +78,7 @@ class SchedulerTest {
 
     @Test
     void aTaskThatThrowsIsReportedAndTheOthersStillRun() {
-        Scheduler s = new Scheduler();
+        Scheduler s = new Scheduler(Clock.SYSTEM);
         List<String> log = new ArrayList<>();
         s.at(1, () -> { throw new IllegalStateException("boom"); });
         s.at(2, () -> log.add("second"));
@@ -89,7 +89,7 @@ class SchedulerTest {
 
     @Test
     void aTimerScheduledByATaskForLaterWaitsForTheNextPass() {
-        Scheduler s = new Scheduler();
+        Scheduler s = new Scheduler(Clock.SYSTEM);
         List<String> log = new ArrayList<>();
         s.at(10, () -> s.at(11, () -> log.add("later")));
         s.runDue(10, e -> { throw e; });
