@@ -1,0 +1,96 @@
+package io.stanchion.store.oplog;
+
+import io.stanchion.store.ChannelLog;
+import io.stanchion.store.MessageStore;
+import io.stanchion.store.StateStore;
+import io.stanchion.store.StoreException;
+
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * Applies {@link Operation}s to a message store and a state store (a follower's): {@link #apply} is the one method
+ * every state change goes through. A batch is applied in order, then the logs it appended to and the state journal
+ * are flushed (with {@code fsync} as configured). An operation that does not fit the stores' state (an append
+ * whose sequence is not the log's next, a change to a channel that does not exist) means the follower has diverged:
+ * {@link StoreException}, nothing of that operation applied. Threading: one thread.
+ */
+public final class OperationApplier {
+    private final MessageStore messages;
+    private final StateStore state;
+    private final boolean fsync;
+
+    public OperationApplier(MessageStore messages, StateStore state, boolean fsync) {
+        this.messages = messages;
+        this.state = state;
+        this.fsync = fsync;
+    }
+
+    public void apply(Operation op) {
+        if (op instanceof Operation.Batch b) {
+            Set<ChannelLog> touched = new LinkedHashSet<>();
+            for (Operation o : b.operations()) {
+                ChannelLog log = applyOne(o);
+                if (log != null) {
+                    touched.add(log);
+                }
+            }
+            for (ChannelLog log : touched) {
+                log.flush(fsync);
+            }
+            state.flush(fsync);
+            return;
+        }
+        ChannelLog log = applyOne(op);
+        if (log != null) {
+            log.flush(fsync);
+        }
+        state.flush(fsync);
+    }
+
+    /** Applies one operation; returns the log it wrote to, if any. */
+    private ChannelLog applyOne(Operation op) {
+        if (op instanceof Operation.Append a) {
+            ChannelLog log = existing(a.channel());
+            if (a.sequence() != log.lastSequence() + 1) {
+                throw new StoreException("diverged: channel " + a.channel() + " is at sequence "
+                        + log.lastSequence() + ", the operation appends " + a.sequence());
+            }
+            log.append(a.timestampNanos(), a.record());
+            return log;
+        } else if (op instanceof Operation.Sent s) {
+            state.sent(s.subscriptionId(), s.sequence());
+        } else if (op instanceof Operation.Acked a) {
+            state.acked(a.subscriptionId(), a.sequence());
+        } else if (op instanceof Operation.CreateChannel c) {
+            messages.channel(c.name());
+        } else if (op instanceof Operation.RemoveBefore r) {
+            ChannelLog log = existing(r.channel());
+            log.removeBefore(r.sequence());
+            return log;
+        } else if (op instanceof Operation.DeleteChannel d) {
+            messages.delete(d.name());
+        } else if (op instanceof Operation.AddClient c) {
+            state.addClient(c.client());
+        } else if (op instanceof Operation.DeleteClient c) {
+            state.deleteClient(c.clientId());
+        } else if (op instanceof Operation.PutSubscription s) {
+            state.putSubscription(s.subscription());
+        } else if (op instanceof Operation.DeleteSubscription s) {
+            state.deleteSubscription(s.subscriptionId());
+        } else if (op instanceof Operation.ServerInfo i) {
+            state.serverInfo(i.clusterId(), i.ackToken());
+        } else {
+            throw new IllegalArgumentException("a batch inside a batch");
+        }
+        return null;
+    }
+
+    private ChannelLog existing(String channel) {
+        ChannelLog log = messages.existing(channel);
+        if (log == null) {
+            throw new StoreException("diverged: no channel " + channel);
+        }
+        return log;
+    }
+}
