@@ -4,10 +4,7 @@ import io.stanchion.store.StateStore;
 import io.stanchion.store.StoredMessage;
 
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Sends messages to subscriptions, tracks what is pending, applies acks and redelivers on AckWait expiry.
@@ -143,7 +140,7 @@ final class Delivery {
 
     private void send(Subscription sub, StoredMessage m) {
         long deadline = scheduler.now() + sub.ackWaitNanos;
-        sub.pending.put(m.sequence(), new Pending(m.sequence(), deadline));
+        sub.pending.put(m.sequence(), deadline);
         state.sent(sub.id, m.sequence()); // journaled (at the flush) before it leaves
         queue(sub.inbox, m.record());
         counters.delivered(m.record().length);
@@ -155,11 +152,11 @@ final class Delivery {
     /** Applies an ack; for a queue member, an ack of a sequence pending on another member applies there. */
     void ack(Subscription sub, long sequence) {
         Subscription owner = null;
-        if (sub.pending.remove(sequence) != null) {
+        if (sub.pending.delete(sequence)) {
             owner = sub;
         } else if (sub.group != null) {
             for (Subscription m : sub.group.members) {
-                if (m != sub && m.pending.remove(sequence) != null) {
+                if (m != sub && m.pending.delete(sequence)) {
                     owner = m;
                     break;
                 }
@@ -216,8 +213,9 @@ final class Delivery {
     /** Redelivers every pending message of a resumed subscription now, flagged, before anything new. */
     void redeliverAllPending(Subscription sub) {
         long now = scheduler.now();
-        for (Pending p : sub.pending.values()) {
-            p.deadline = now;
+        PendingMap pending = sub.pending;
+        for (int s = pending.first(); s >= 0; s = pending.after(s)) {
+            pending.setDeadline(s, now);
         }
         redeliverExpired(sub, true);
     }
@@ -248,49 +246,53 @@ final class Delivery {
         }
         long now = scheduler.now();
         Channel ch = sub.channel;
-        List<Pending> due = new ArrayList<>();
+        PendingMap pending = sub.pending;
+        int due = 0;
         boolean cut = false;
-        for (Pending p : sub.pending.values()) {
-            if (!force && p.deadline > now + DEADLINE_SLACK_NANOS) {
+        for (int s = pending.first(); s >= 0; s = pending.after(s)) {
+            if (!force && pending.deadline(s) > now + DEADLINE_SLACK_NANOS) {
                 break;
             }
-            if (due.size() == SLICE_MESSAGES || outBytes >= OUTBOX_MAX_BYTES) {
+            if (due == SLICE_MESSAGES || outBytes >= OUTBOX_MAX_BYTES) {
                 cut = true; // the rest stays due at the head: the timer re-armed below takes the next slice
                 break;
             }
-            due.add(p);
+            due++;
         }
         long first = ch.log.firstSequence();
-        for (Pending p : due) {
-            sub.pending.remove(p.sequence);
-            StoredMessage m = p.sequence < first ? null : ch.read(p.sequence);
+        // The due entries are the first `due`: each is taken from the head, and whatever goes back goes to the tail.
+        for (; due > 0; due--) {
+            int head = pending.first();
+            long seq = pending.sequence(head);
+            int redeliveries = pending.redeliveries(head);
+            pending.delete(seq);
+            StoredMessage m = seq < first ? null : ch.read(seq);
             if (m == null) {
-                state.acked(sub.id, p.sequence); // removed by limits: acknowledged implicitly
+                state.acked(sub.id, seq); // removed by limits: acknowledged implicitly
                 continue;
             }
             Subscription target = sub;
             if (sub.group != null) {
                 target = sub.group.pickForRedelivery(sub);
             } else if (sub.clientUnresponsive() && !force) {
-                p.deadline = now + sub.ackWaitNanos;
-                sub.pending.put(p.sequence, p);
+                pending.put(seq, now + sub.ackWaitNanos, redeliveries);
                 continue;
             }
-            p.redeliveries++;
-            p.deadline = now + target.ackWaitNanos;
-            target.pending.put(p.sequence, p);
+            redeliveries++;
+            long deadline = now + target.ackWaitNanos;
+            target.pending.put(seq, deadline, redeliveries);
             if (target != sub) {
-                state.sent(target.id, p.sequence);
-                state.acked(sub.id, p.sequence);
+                state.sent(target.id, seq);
+                state.acked(sub.id, seq);
             }
-            queue(target.inbox, Replies.redelivered(m.record(), p.redeliveries));
+            queue(target.inbox, Replies.redelivered(m.record(), redeliveries));
             target.redeliveredTotal++;
             counters.redelivered(m.record().length);
             if (target != sub && target.ackTimer == null) {
-                armAckTimer(target, p.deadline);
+                armAckTimer(target, deadline);
             }
         }
-        if (cut && !sub.pending.isEmpty()) {
+        if (cut && !pending.isEmpty()) {
             armAckTimer(sub, now + 1); // next loop iteration, not within this timer pass
             return;
         }
@@ -298,9 +300,9 @@ final class Delivery {
     }
 
     private void rearmForHead(Subscription sub) {
-        Iterator<Pending> it = sub.pending.values().iterator();
-        if (it.hasNext()) {
-            armAckTimer(sub, it.next().deadline);
+        int head = sub.pending.first();
+        if (head >= 0) {
+            armAckTimer(sub, sub.pending.deadline(head));
         } else if (sub.ackTimer != null) {
             sub.ackTimer.cancel();
             sub.ackTimer = null;
@@ -312,40 +314,38 @@ final class Delivery {
      * they are redelivered (flagged) shortly after.
      */
     void handOver(Subscription leaving, List<Subscription> remaining) {
-        if (leaving.pending.isEmpty() || remaining.isEmpty()) {
+        PendingMap from = leaving.pending;
+        if (from.isEmpty() || remaining.isEmpty()) {
             return;
         }
         long due = scheduler.now() - 1;
-        Map<Subscription, LinkedHashMap<Long, Pending>> moved = new LinkedHashMap<>();
+        int members = remaining.size();
         int i = 0;
-        for (Pending p : leaving.pending.values()) {
-            Subscription target = remaining.get(i++ % remaining.size());
-            p.deadline = due;
-            moved.computeIfAbsent(target, t -> new LinkedHashMap<>()).put(p.sequence, p);
-            state.sent(target.id, p.sequence);
-            state.acked(leaving.id, p.sequence);
+        for (int s = from.first(); s >= 0; s = from.after(s)) {
+            Subscription target = remaining.get(i++ % members);
+            state.sent(target.id, from.sequence(s));
+            state.acked(leaving.id, from.sequence(s));
         }
-        leaving.pending.clear();
-        for (Map.Entry<Subscription, LinkedHashMap<Long, Pending>> e : moved.entrySet()) {
-            Subscription target = e.getKey();
-            LinkedHashMap<Long, Pending> merged = e.getValue();
-            // The handed-over entries are due first: keep them at the head of the deadline order.
-            for (Pending p : target.pending.values()) {
-                merged.putIfAbsent(p.sequence, p);
-            }
-            target.pending.clear();
-            target.pending.putAll(merged);
-            rearm(target, HANDOVER_DELAY_NANOS);
+        // The handed-over entries are due first: they go to the head of each target's deadline order, in the order
+        // they had (put first from the last one back), ahead of the target's own entries.
+        for (int s = from.last(); s >= 0; s = from.before(s)) {
+            remaining.get(--i % members).pending.putFirst(from.sequence(s), due, from.redeliveries(s));
+        }
+        int targets = Math.min(members, from.size());
+        from.clear();
+        for (int t = 0; t < targets; t++) {
+            rearm(remaining.get(t), HANDOVER_DELAY_NANOS);
         }
     }
 
     /** Moves all pending state of {@code from} into {@code to} (a durable queue shadow to its new member). */
     void adopt(Subscription from, Subscription to) {
-        for (Long seq : from.pending.keySet()) {
-            state.sent(to.id, seq);
+        PendingMap pending = from.pending;
+        for (int s = pending.first(); s >= 0; s = pending.after(s)) {
+            state.sent(to.id, pending.sequence(s));
+            to.pending.put(pending.sequence(s), pending.deadline(s), pending.redeliveries(s));
         }
-        to.pending.putAll(from.pending);
-        from.pending.clear();
+        pending.clear();
         cancelTimer(from);
     }
 

@@ -80,7 +80,7 @@ final class Recovery {
             sub.ackWaitNanos = d.ackWaitNanos();
             sub.lastSent = rs.lastSent();
             for (long seq : rs.pending()) {
-                sub.pending.put(seq, new Pending(seq, now));
+                sub.pending.put(seq, now);
             }
             if (group != null) {
                 if (client != null) {

@@ -1,12 +1,11 @@
 package io.stanchion.engine;
 
-import java.util.LinkedHashMap;
-
 /**
  * One subscription: plain, durable, or a member (or the offline shadow) of a queue group.
  *
- * <p>Threading: engine thread only. The pending map is in delivery order; as one subscription has one AckWait, its
- * first entry always holds the earliest deadline, so one timer per subscription suffices.
+ * <p>Threading: engine thread only. The pending map ({@link PendingMap}: primitive arrays, no object per message)
+ * is in delivery order; as one subscription has one AckWait, its first entry always holds the earliest deadline, so
+ * one timer per subscription suffices.
  */
 final class Subscription {
     final long id;
@@ -26,7 +25,7 @@ final class Subscription {
     boolean offline;
     /** Highest sequence sent; for queue members the group's value is used instead. */
     long lastSent;
-    final LinkedHashMap<Long, Pending> pending = new LinkedHashMap<>();
+    final PendingMap pending = new PendingMap();
     Scheduler.Timer ackTimer;
     /** Queued for a delivery pass at the next {@link Delivery#flush()} (acks made room). */
     boolean wantsDelivery;
