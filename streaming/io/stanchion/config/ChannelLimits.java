@@ -15,9 +15,13 @@ import java.util.Objects;
  */
 public record ChannelLimits(long maxMsgs, long maxBytes, Duration maxAge, int maxSubs, Duration maxInactivity) {
 
-    /** The original server's per-channel defaults: 1,000,000 msgs, 1,024,000,000 bytes, 1000 subs, no age/inactivity. */
-    public static final ChannelLimits DEFAULT =
-            new ChannelLimits(1_000_000, 1_024_000_000L, Duration.ZERO, 1000, Duration.ZERO);
+    /**
+     * The original server's per-channel defaults, as declared in {@link OptionRegistry}: 1,000,000 msgs,
+     * 1,024,000,000 bytes, 1000 subs, no age/inactivity.
+     */
+    public static final ChannelLimits DEFAULT = new ChannelLimits(OptionRegistry.MAX_MSGS.defaultValue(),
+            OptionRegistry.MAX_BYTES.defaultValue(), OptionRegistry.MAX_AGE.defaultValue(),
+            OptionRegistry.MAX_SUBS.defaultValue(), OptionRegistry.MAX_INACTIVITY.defaultValue());
 
     /** No limit at all. */
     public static final ChannelLimits UNLIMITED = new ChannelLimits(0, 0, Duration.ZERO, 0, Duration.ZERO);

@@ -1,29 +1,30 @@
 package io.stanchion.config;
 
-import io.stanchion.config.ConfParser.BoolNode;
 import io.stanchion.config.ConfParser.Entry;
 import io.stanchion.config.ConfParser.IntNode;
-import io.stanchion.config.ConfParser.ListNode;
 import io.stanchion.config.ConfParser.MapNode;
-import io.stanchion.config.ConfParser.Node;
 import io.stanchion.config.ConfParser.StringNode;
+import io.stanchion.config.OptionRegistry.Section;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Reads the original server's configuration file (NATS configuration syntax, see {@link ConfParser}) onto a
  * {@link ServerConfig.Builder}. Streaming keys are read at the top level or, when present, only inside a
  * {@code streaming { }} block, with all the original's aliases; keys are case-insensitive.
+ *
+ * <p>The streaming keys, their blocks ({@code tls}, {@code store_limits} with its per-channel {@code channels},
+ * {@code file_options}), their types and what they set come from {@link OptionRegistry}; this class walks the
+ * file's structure and reads the NATS server's own keys of a file shared with nats-server (its port and host give
+ * the NATS URL, its {@code authorization} the credentials, its {@code http} the monitoring port).
  *
  * <p>Deliberate deviation from the original, which ignores what it does not know: an unknown key (in the streaming
  * section, in one of its blocks, or at the top level when it is neither a streaming nor a NATS server option), a
@@ -32,9 +33,9 @@ import java.util.function.Function;
  * meaning for Stanchion are either accepted with a warning (file-store tuning, syslog name) or refused (fault
  * tolerance, clustering, partitioning, SQL store, encryption), so that nothing the user asked for is silently lost.
  *
- * <p>Leniencies, all unambiguous: a size may also be a string ({@code "1GB"}); a duration may be the integer
- * {@code 0} or an unquoted number with a size-like suffix that is a valid duration ({@code 10m}, which NATS syntax
- * reads as 10,000,000); a duration string without unit ({@code "30"}) is seconds.
+ * <p>Leniencies, all unambiguous ({@link OptionType}): a size may also be a string ({@code "1GB"}); a duration may
+ * be the integer {@code 0} or an unquoted number with a size-like suffix that is a valid duration ({@code 10m},
+ * which NATS syntax reads as 10,000,000); a duration string without unit ({@code "30"}) is seconds.
  */
 public final class ConfigFile {
 
@@ -70,39 +71,8 @@ public final class ConfigFile {
             "raft_election_timeout", "raft_lease_timeout", "raft_commit_timeout", "bolt_free_list_sync",
             "bolt_free_list_map", "nodes_connections");
 
-    private static final List<String> STREAMING_KEYS = List.of(
-            "id", "cid", "cluster_id", "discover_prefix", "st", "store", "store_type", "storetype", "dir",
-            "datastore", "sd", "stan_debug", "sv", "stan_trace", "ns", "nats_server", "nats_server_url",
-            "credentials", "nkey_seed_file", "secure", "tls", "limits", "store_limits", "storelimits", "file",
-            "file_options", "hbi", "hb_interval", "server_to_client_hb_interval", "hbt", "hb_timeout",
-            "server_to_client_hb_timeout", "hbf", "hb_fail_count", "server_to_client_hb_fail_count", "username",
-            "user", "password", "pass", "token", "replace_durable", "replace_durables", "replace_duplicate_durable",
-            "replace_duplicate_durables", "io_batch_size", "http", "http_port", "monitor_port", "http_host",
-            "http_jsonp", "http_allowed_hosts",
-            "syslog_name", "ft_group", "ft_group_name", "partitioning", "cluster", "sql", "sql_options", "encrypt",
-            "encryption_cipher", "encryption_key");
-
-    private static final List<String> LIMITS_KEYS = List.of(
-            "mc", "max_channels", "maxchannels", "channels", "channels_limits", "channelslimits", "per_channel",
-            "per_channel_limits");
-
-    private static final List<String> CHANNEL_LIMITS_KEYS = List.of(
-            "msu", "max_subs", "max_subscriptions", "maxsubscriptions", "mm", "max_msgs", "maxmsgs", "max_count",
-            "maxcount", "mb", "max_bytes", "maxbytes", "ma", "max_age", "maxage", "mi", "max_inactivity",
-            "maxinactivity");
-
-    private static final List<String> TLS_KEYS = List.of(
-            "client_cert", "client_key", "client_ca", "client_cacert", "server_name", "server_hostname",
-            "skip_verify", "insecure");
-
-    private static final List<String> FILE_KEYS = List.of(
-            "sync", "do_sync", "sync_on_flush", "truncate_bad_eof", "roll_cycle", "min_free", "compact", "compact_enabled", "compact_frag",
-            "compact_fragmentation", "compact_interval", "compact_min_size", "buffer_size", "crc", "do_crc",
-            "crc_poly", "slice_max_msgs", "slice_max_count", "slice_msgs", "slice_count", "slice_max_bytes",
-            "slice_max_size", "slice_bytes", "slice_size", "slice_max_age", "slice_age", "slice_max_time",
-            "slice_time_limit", "slice_archive_script", "slice_archive", "slice_script", "file_descriptors_limit",
-            "fds_limit", "parallel_recovery", "file_read_buffer_size", "read_buffer_size", "file_auto_sync",
-            "auto_sync");
+    /** The keys of the streaming section, from the option table. */
+    private static final List<String> STREAMING_KEYS = OptionRegistry.keys(Section.STREAMING);
 
     private ConfigFile() {
     }
@@ -186,7 +156,7 @@ public final class ConfigFile {
                     // tls or cluster at the top level of a file without a streaming block: the original reads
                     // them for streaming, and the NATS server reads them too.
                     if (k.equals("tls")) {
-                        tls(e, true);
+                        block(Section.TLS, e, true);
                     } else {
                         topLevelCluster(e);
                     }
@@ -201,7 +171,7 @@ public final class ConfigFile {
                                 + "block; with a streaming block present it would be ignored: move it into "
                                 + "streaming { }");
                     }
-                    streaming(e, "top level");
+                    entry(Section.STREAMING, e, "top level");
                 } else {
                     throw fail(e.line(), "unknown key \"" + e.key() + "\" (neither a streaming nor a NATS server "
                             + "option)" + suggestion(k, STREAMING_KEYS));
@@ -212,7 +182,7 @@ public final class ConfigFile {
                     if (!STREAMING_KEYS.contains(lower(e.key())) && variables.contains(e.key())) {
                         continue;
                     }
-                    streaming(e, "streaming");
+                    entry(Section.STREAMING, e, "streaming");
                 }
             }
             if (!natsUrlSet && (natsHost != null || natsPort != null)) {
@@ -233,139 +203,43 @@ public final class ConfigFile {
             }
         }
 
-        // ---- streaming keys
+        // ---- streaming keys, from the option table
 
-        private void streaming(Entry e, String section) {
+        /** One entry of {@code section} ({@code where}: how messages name it): a block, or an option. */
+        private void entry(Section section, Entry e, String where) {
             String k = lower(e.key());
-            switch (k) {
-                case "id", "cid", "cluster_id" -> b.clusterId(string(e));
-                case "discover_prefix" -> b.discoverPrefix(string(e));
-                case "st", "store", "store_type", "storetype" -> {
-                    String v = string(e);
-                    try {
-                        b.storeType(Flags.storeType(v));
-                    } catch (IllegalArgumentException ex) {
-                        throw fail(e.line(), "parameter \"" + e.key() + "\": " + ex.getMessage());
-                    }
+            Section block = OptionRegistry.block(section, k);
+            if (block == Section.CHANNELS) {
+                channels(e);
+            } else if (block != null) {
+                block(block, e, false);
+            } else {
+                OptionRegistry.Option<?> o = OptionRegistry.byKey(section, k);
+                if (o == null) {
+                    throw fail(e.line(), "unknown key \"" + e.key() + "\" in " + where
+                            + suggestion(k, OptionRegistry.keys(section)));
                 }
-                case "dir", "datastore" -> b.dir(path(e));
-                case "sd", "stan_debug" -> b.debug(bool(e));
-                case "sv", "stan_trace" -> b.trace(bool(e));
-                case "ns", "nats_server", "nats_server_url" -> {
-                    List<String> urls = Arrays.stream(string(e).split(",")).map(String::trim)
-                            .filter(s -> !s.isEmpty()).toList();
-                    if (urls.isEmpty()) {
-                        throw fail(e.line(), "parameter \"" + e.key() + "\" is empty");
-                    }
-                    b.natsUrls(urls);
-                    natsUrlSet = true;
+                String warning = at(e, () -> o.applyKey(b, e));
+                if (warning != null) {
+                    warn(e, warning);
                 }
-                case "credentials" -> b.natsCredentials(path(e));
-                case "nkey_seed_file" -> b.nkeySeedFile(path(e));
-                case "secure" -> b.secure(bool(e));
-                case "tls" -> tls(e, false);
-                case "limits", "store_limits", "storelimits" -> limits(e);
-                case "file", "file_options" -> fileOptions(e);
-                case "hbi", "hb_interval", "server_to_client_hb_interval" -> b.hbInterval(duration(e));
-                case "hbt", "hb_timeout", "server_to_client_hb_timeout" -> b.hbTimeout(duration(e));
-                case "hbf", "hb_fail_count", "server_to_client_hb_fail_count" -> b.hbFailCount(nonNegativeInt(e));
-                case "username", "user" -> {
-                    b.natsUser(string(e));
-                    streamingAuthSet = true;
-                }
-                case "password", "pass" -> {
-                    b.natsPassword(string(e));
-                    streamingAuthSet = true;
-                }
-                case "token" -> {
-                    b.natsToken(string(e));
-                    streamingAuthSet = true;
-                }
-                case "replace_durable", "replace_durables", "replace_duplicate_durable",
-                     "replace_duplicate_durables" -> b.replaceDurable(bool(e));
-                case "io_batch_size" -> {
-                    int v = nonNegativeInt(e);
-                    if (v < 1) {
-                        throw fail(e.line(), "parameter \"" + e.key() + "\" must be at least 1");
-                    }
-                    b.ioBatchSize(v);
-                }
-                case "http", "http_port", "monitor_port" -> nats(e);
-                case "http_host" -> b.httpHost(string(e));
-                case "http_jsonp" -> b.httpJsonp(bool(e));
-                case "http_allowed_hosts" -> b.httpAllowedHosts(hosts(e));
-                case "syslog_name" -> {
-                    string(e);
-                    warn(e, "\"" + e.key() + "\" (Windows event log source) does not apply to Stanchion; ignored");
-                }
-                case "ft_group", "ft_group_name" -> unsupported(e, "fault tolerance (FT groups)");
-                case "partitioning" -> unsupported(e, "partitioning");
-                case "cluster" -> unsupported(e, "clustering");
-                case "sql", "sql_options" -> unsupported(e, "the SQL store");
-                case "encrypt", "encryption_cipher", "encryption_key" -> unsupported(e, "encryption at rest");
-                default -> throw fail(e.line(), "unknown key \"" + e.key() + "\" in " + section
-                        + suggestion(k, STREAMING_KEYS));
+                natsUrlSet |= o == OptionRegistry.NATS_SERVER;
+                streamingAuthSet |= o == OptionRegistry.USER || o == OptionRegistry.PASS || o == OptionRegistry.AUTH;
             }
         }
 
-        private void unsupported(Entry e, String what) {
-            throw fail(e.line(), "\"" + e.key() + "\": " + what + " is not supported by Stanchion");
-        }
-
-        /** A top-level {@code cluster} without a streaming block: NATS routing, unless it has Raft keys. */
-        private void topLevelCluster(Entry e) {
-            if (e.value() instanceof MapNode m) {
-                for (Entry c : m.entries()) {
-                    if (STREAMING_CLUSTER_KEYS.contains(lower(c.key()))) {
-                        throw fail(c.line(), "\"cluster\" with \"" + c.key() + "\": streaming clustering is not "
-                                + "supported by Stanchion");
-                    }
+        /** A block's entries; a top-level {@code tls} shared with nats-server may also hold the NATS server's keys. */
+        private void block(Section section, Entry e, boolean sharedWithNats) {
+            for (Entry x : at(e, () -> OptionType.map(e)).entries()) {
+                if (!(sharedWithNats && NATS_TLS_KEYS.contains(lower(x.key())))) {
+                    entry(section, x, e.key());
                 }
             }
         }
 
-        private void tls(Entry e, boolean sharedWithNats) {
-            MapNode m = map(e);
-            for (Entry t : m.entries()) {
-                String k = lower(t.key());
-                switch (k) {
-                    case "client_cert" -> b.tlsClientCert(path(t));
-                    case "client_key" -> b.tlsClientKey(path(t));
-                    case "client_ca", "client_cacert" -> b.tlsClientCa(path(t));
-                    case "server_name", "server_hostname" -> b.tlsServerName(string(t));
-                    case "skip_verify", "insecure" -> b.tlsSkipVerify(bool(t));
-                    default -> {
-                        if (!(sharedWithNats && NATS_TLS_KEYS.contains(k))) {
-                            throw fail(t.line(), "unknown key \"" + t.key() + "\" in " + e.key()
-                                    + suggestion(k, TLS_KEYS));
-                        }
-                    }
-                }
-            }
-        }
-
-        private void limits(Entry e) {
-            MapNode m = map(e);
-            StoreLimits.Builder l = b.limits();
-            for (Entry x : m.entries()) {
-                String k = lower(x.key());
-                switch (k) {
-                    case "mc", "max_channels", "maxchannels" -> l.maxChannels(nonNegativeInt(x));
-                    case "channels", "channels_limits", "channelslimits", "per_channel", "per_channel_limits" ->
-                            channels(x);
-                    case "msu", "max_subs", "max_subscriptions", "maxsubscriptions" -> l.maxSubs(nonNegativeInt(x));
-                    case "mm", "max_msgs", "maxmsgs", "max_count", "maxcount" -> l.maxMsgs(nonNegativeLong(x));
-                    case "mb", "max_bytes", "maxbytes" -> l.maxBytes(size(x));
-                    case "ma", "max_age", "maxage" -> l.maxAge(nonNegative(x, duration(x)));
-                    case "mi", "max_inactivity", "maxinactivity" -> l.maxInactivity(nonNegative(x, duration(x)));
-                    default -> throw fail(x.line(), "unknown key \"" + x.key() + "\" in " + e.key()
-                            + suggestion(k, concat(LIMITS_KEYS, CHANNEL_LIMITS_KEYS)));
-                }
-            }
-        }
-
+        /** Per-channel limits: channel names (or wildcards) and the limits each sets. */
         private void channels(Entry e) {
-            MapNode m = map(e);
+            MapNode m = at(e, () -> OptionType.map(e));
             StoreLimits.Builder l = b.limits();
             l.origin("config file " + file + " line " + e.line());
             for (Entry c : m.entries()) {
@@ -381,278 +255,97 @@ public final class ConfigFile {
                 StoreLimits.Overrides o = StoreLimits.Overrides.NONE;
                 for (Entry x : limits.entries()) {
                     String k = lower(x.key());
-                    switch (k) {
-                        case "msu", "max_subs", "max_subscriptions", "maxsubscriptions" ->
-                                o = o.withMaxSubs(nonNegativeInt(x));
-                        case "mm", "max_msgs", "maxmsgs", "max_count", "maxcount" ->
-                                o = o.withMaxMsgs(nonNegativeLong(x));
-                        case "mb", "max_bytes", "maxbytes" -> o = o.withMaxBytes(size(x));
-                        case "ma", "max_age", "maxage" -> o = o.withMaxAge(nonNegative(x, duration(x)));
-                        case "mi", "max_inactivity", "maxinactivity" ->
-                                o = o.withMaxInactivity(nonNegative(x, duration(x)));
-                        default -> throw fail(x.line(), "unknown key \"" + x.key() + "\" in limits of channel \""
-                                + name + "\"" + suggestion(k, CHANNEL_LIMITS_KEYS));
+                    OptionRegistry.Option<?> option = OptionRegistry.byKey(Section.STORE_LIMITS, k);
+                    if (option == null || !option.perChannel()) {
+                        throw fail(x.line(), "unknown key \"" + x.key() + "\" in limits of channel \"" + name + "\""
+                                + suggestion(k, OptionRegistry.channelKeys()));
                     }
+                    StoreLimits.Overrides before = o;
+                    o = at(x, () -> option.applyChannel(before, x));
                 }
                 l.channel(name, o);
             }
         }
 
-        private void fileOptions(Entry e) {
-            MapNode m = map(e);
-            for (Entry x : m.entries()) {
-                String k = lower(x.key());
-                switch (k) {
-                    case "sync", "do_sync", "sync_on_flush" -> b.fileSync(bool(x));
-                    case "truncate_bad_eof" -> b.fileTruncateBadEof(bool(x));
-                    case "roll_cycle" -> b.fileRollCycle(string(x));
-                    case "min_free" -> b.fileMinFree(size(x));
-                    case "compact", "compact_enabled", "crc", "do_crc" -> ignoredFileOption(x, bool(x));
-                    case "compact_frag", "compact_fragmentation", "compact_interval", "crc_poly", "slice_max_msgs",
-                         "slice_max_count", "slice_msgs", "slice_count", "file_descriptors_limit", "fds_limit",
-                         "parallel_recovery" -> ignoredFileOption(x, integer(x));
-                    case "compact_min_size", "buffer_size", "slice_max_bytes", "slice_max_size", "slice_bytes",
-                         "slice_size", "file_read_buffer_size", "read_buffer_size" -> ignoredFileOption(x, size(x));
-                    case "slice_max_age", "slice_age", "slice_max_time", "slice_time_limit", "file_auto_sync",
-                         "auto_sync" -> ignoredFileOption(x, duration(x));
-                    case "slice_archive_script", "slice_archive", "slice_script" -> ignoredFileOption(x, string(x));
-                    default -> throw fail(x.line(), "unknown key \"" + x.key() + "\" in " + e.key()
-                            + suggestion(k, FILE_KEYS));
+        /** A top-level {@code cluster} without a streaming block: NATS routing, unless it has Raft keys. */
+        private void topLevelCluster(Entry e) {
+            if (e.value() instanceof MapNode m) {
+                for (Entry c : m.entries()) {
+                    if (STREAMING_CLUSTER_KEYS.contains(lower(c.key()))) {
+                        throw fail(c.line(), "\"cluster\" with \"" + c.key() + "\": streaming clustering is not "
+                                + "supported by Stanchion");
+                    }
                 }
             }
-        }
-
-        private void ignoredFileOption(Entry x, Object checkedValue) {
-            warn(x, "file store option \"" + x.key() + "\" does not apply to Stanchion's Chronicle Queue store; "
-                    + "ignored");
         }
 
         // ---- NATS server keys (a file shared with nats-server)
 
         private void nats(Entry e) {
             String k = lower(e.key());
-            switch (k) {
-                case "http" -> {
-                    Node v = e.value();
-                    if (v instanceof IntNode i) {
-                        b.httpPort(port(e, i.value()));
-                    } else if (v instanceof StringNode s) {
-                        String hp = s.value().trim();
-                        int colon = hp.lastIndexOf(':');
-                        String portText = colon < 0 ? hp : hp.substring(colon + 1);
-                        long p;
-                        try {
-                            p = Long.parseLong(portText);
-                        } catch (NumberFormatException ex) {
-                            throw fail(e.line(), "parameter \"" + e.key() + "\" value " + quote(s.value())
-                                    + " is expected to be host:port or a port");
-                        }
-                        b.httpPort(port(e, p));
-                        if (colon > 0) {
-                            String host = hp.substring(0, colon);
-                            if (host.startsWith("[") && host.endsWith("]")) {
-                                host = host.substring(1, host.length() - 1);
-                            }
-                            b.httpHost(host);
-                        }
-                    } else {
-                        throw fail(e.line(), "parameter \"" + e.key() + "\" value is expected to be host:port or "
-                                + "a port, got " + v.kind());
+            OptionRegistry.Option<?> shared = OptionRegistry.byKey(Section.STREAMING, k);
+            if (shared != null && shared.natsServerKey()) {
+                entry(Section.STREAMING, e, "top level");
+                return;
+            }
+            at(e, () -> {
+                switch (k) {
+                    case "https", "https_port" -> warn(e, "\"" + e.key() + "\": Stanchion's monitoring is HTTP only; "
+                            + "ignored");
+                    case "port" -> natsPort = (long) OptionType.port(e, OptionType.integer(e));
+                    case "host", "net" -> natsHost = OptionType.string(e);
+                    case "listen" -> listen(e);
+                    case "authorization" -> authorization(e);
+                    default -> {
+                        // Another NATS server option: the NATS server's business, not ours.
                     }
                 }
-                case "http_port", "monitor_port" -> b.httpPort(port(e, integer(e)));
-                case "https", "https_port" -> warn(e, "\"" + e.key() + "\": Stanchion's monitoring is HTTP only; "
-                        + "ignored");
-                case "port" -> natsPort = (long) port(e, integer(e));
-                case "host", "net" -> natsHost = string(e);
-                case "listen" -> {
-                    Node v = e.value();
-                    if (v instanceof IntNode i) {
-                        natsPort = (long) port(e, i.value());
-                    } else {
-                        String hp = string(e).trim();
-                        int colon = hp.lastIndexOf(':');
-                        if (colon < 0) {
-                            throw fail(e.line(), "parameter \"listen\" is expected to be host:port or a port");
-                        }
-                        try {
-                            natsPort = (long) port(e, Long.parseLong(hp.substring(colon + 1)));
-                        } catch (NumberFormatException ex) {
-                            throw fail(e.line(), "parameter \"listen\" is expected to be host:port or a port");
-                        }
-                        natsHost = hp.substring(0, colon);
-                    }
-                }
-                case "authorization" -> {
-                    if (e.value() instanceof MapNode m) {
-                        for (Entry a : m.entries()) {
-                            switch (lower(a.key())) {
-                                case "user", "username" -> authUser = a.value() instanceof StringNode s ? s.value()
-                                        : null;
-                                case "password", "pass" -> authPassword = a.value() instanceof StringNode s
-                                        ? s.value() : null;
-                                case "token" -> authToken = a.value() instanceof StringNode s ? s.value() : null;
-                                default -> {
-                                }
-                            }
-                        }
-                    }
-                }
-                default -> {
-                    // Another NATS server option: the NATS server's business, not ours.
-                }
-            }
+                return null;
+            });
         }
 
-        // ---- typed values
-
-        private String string(Entry e) {
-            if (e.value() instanceof StringNode s) {
-                return s.value();
-            }
-            throw expected(e, "a string");
-        }
-
-        /** A comma-separated string or a list of strings, as one comma-separated string. */
-        private String hosts(Entry e) {
-            if (e.value() instanceof ListNode l) {
-                List<String> all = new ArrayList<>();
-                for (Node n : l.items()) {
-                    if (!(n instanceof StringNode s)) {
-                        throw expected(e, "a string or a list of strings");
-                    }
-                    all.add(s.value());
-                }
-                return String.join(",", all);
-            }
-            return string(e);
-        }
-
-        private Path path(Entry e) {
-            String s = string(e);
-            if (s.isBlank()) {
-                throw fail(e.line(), "parameter \"" + e.key() + "\" is empty");
-            }
-            return Path.of(s);
-        }
-
-        private boolean bool(Entry e) {
-            if (e.value() instanceof BoolNode v) {
-                return v.value();
-            }
-            throw expected(e, "a boolean");
-        }
-
-        private long integer(Entry e) {
-            if (e.value() instanceof IntNode v) {
-                return v.value();
-            }
-            throw expected(e, "an integer");
-        }
-
-        private long nonNegativeLong(Entry e) {
-            long v = integer(e);
-            if (v < 0) {
-                throw negative(e, Long.toString(v));
-            }
-            return v;
-        }
-
-        private int nonNegativeInt(Entry e) {
-            long v = nonNegativeLong(e);
-            if (v > Integer.MAX_VALUE) {
-                throw fail(e.line(), "parameter \"" + e.key() + "\" value " + v + " is too large");
-            }
-            return (int) v;
-        }
-
-        private int port(Entry e, long v) {
-            if (v < 0 || v > 65535) {
-                throw fail(e.line(), "parameter \"" + e.key() + "\" value " + v + " is not a port (0-65535)");
-            }
-            return (int) v;
-        }
-
-        private long size(Entry e) {
-            long v;
+        private void listen(Entry e) {
             if (e.value() instanceof IntNode i) {
-                v = i.value();
-            } else if (e.value() instanceof StringNode s) {
-                try {
-                    v = Durations.parseSize(s.value());
-                } catch (IllegalArgumentException ex) {
-                    throw fail(e.line(), "parameter \"" + e.key() + "\" value " + quote(s.value())
-                            + " is not a size (like 1024, 10MB, 1GB)");
+                natsPort = (long) OptionType.port(e, i.value());
+                return;
+            }
+            String hp = OptionType.string(e).trim();
+            int colon = hp.lastIndexOf(':');
+            try {
+                if (colon < 0) {
+                    throw new NumberFormatException();
                 }
-            } else {
-                throw expected(e, "a size");
+                natsPort = (long) OptionType.port(e, Long.parseLong(hp.substring(colon + 1)));
+            } catch (NumberFormatException ex) {
+                throw new IllegalArgumentException("parameter \"listen\" is expected to be host:port or a port");
             }
-            if (v < 0) {
-                throw negative(e, Long.toString(v));
-            }
-            return v;
+            natsHost = hp.substring(0, colon);
         }
 
-        private Duration duration(Entry e) {
-            Node n = e.value();
-            if (n instanceof StringNode s) {
-                try {
-                    return Durations.parse(s.value());
-                } catch (IllegalArgumentException ex) {
-                    throw fail(e.line(), "parameter \"" + e.key() + "\" value " + quote(s.value())
-                            + " is not a duration (like \"30s\", \"1h30m\", \"500ms\")");
-                }
-            }
-            if (n instanceof IntNode i) {
-                if (i.value() == 0 && i.raw().matches("-?0+")) {
-                    return Duration.ZERO;
-                }
-                if (!i.raw().matches("-?\\d+")) {
-                    try {
-                        return Durations.parse(i.raw());
-                    } catch (IllegalArgumentException ignored) {
-                        // falls through to the type error
+        private void authorization(Entry e) {
+            if (e.value() instanceof MapNode m) {
+                for (Entry a : m.entries()) {
+                    String v = a.value() instanceof StringNode s ? s.value() : null;
+                    switch (lower(a.key())) {
+                        case "user", "username" -> authUser = v;
+                        case "password", "pass" -> authPassword = v;
+                        case "token" -> authToken = v;
+                        default -> {
+                        }
                     }
                 }
             }
-            throw expected(e, "a duration");
-        }
-
-        private Duration nonNegative(Entry e, Duration d) {
-            if (d.isNegative()) {
-                throw negative(e, Durations.format(d));
-            }
-            return d;
         }
 
         // ---- errors and warnings
 
-        private IllegalArgumentException expected(Entry e, String what) {
-            Node v = e.value();
-            String got = v.kind();
-            if (v instanceof StringNode s) {
-                got += " " + quote(s.value());
-            } else if (v instanceof IntNode i) {
-                got += " " + i.raw();
-            } else if (v instanceof BoolNode bo) {
-                got += " " + bo.value();
-            } else if (v instanceof ListNode) {
-                got = "an array";
-            } else if (v instanceof MapNode) {
-                got = "a map";
+        /** {@code read}, its error located at {@code e}'s line. */
+        private <T> T at(Entry e, Supplier<T> read) {
+            try {
+                return read.get();
+            } catch (IllegalArgumentException ex) {
+                throw fail(e.line(), ex.getMessage());
             }
-            return fail(e.line(), "parameter \"" + e.key() + "\" value is expected to be " + what + ", got " + got);
-        }
-
-        private IllegalArgumentException negative(Entry e, String value) {
-            return fail(e.line(), "parameter \"" + e.key() + "\" can't be negative (" + value + ")");
-        }
-
-        private MapNode map(Entry e) {
-            if (e.value() instanceof MapNode m) {
-                return m;
-            }
-            throw expected(e, "a map");
         }
 
         private IllegalArgumentException fail(int line, String message) {
@@ -662,16 +355,6 @@ public final class ConfigFile {
         private void warn(Entry e, String message) {
             b.warning("config file " + file + " line " + e.line() + ": " + message);
         }
-    }
-
-    /** A value for a one-line message: quoted, control characters escaped, long values shortened. */
-    static String quote(String v) {
-        String q = v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n").replace("\r", "\\r")
-                .replace("\t", "\\t");
-        if (q.length() > 60) {
-            q = q.substring(0, 57) + "...";
-        }
-        return "\"" + q + "\"";
     }
 
     /** An I/O failure in words, without Java class names: "no such file", "permission denied", ... */
@@ -691,12 +374,6 @@ public final class ConfigFile {
 
     private static String lower(String s) {
         return s.toLowerCase(Locale.ROOT);
-    }
-
-    private static List<String> concat(List<String> a, List<String> b) {
-        List<String> all = new ArrayList<>(a);
-        all.addAll(b);
-        return all;
     }
 
     /** " (did you mean "x"?)" for the closest known key within two edits, else "". */

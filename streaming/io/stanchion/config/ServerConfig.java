@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * The one configuration object of a server: immutable, built by {@link Flags} (defaults &lt; configuration file
  * ({@link ConfigFile}) &lt; flags) and read by every part of the server. Defaults are the original NATS Streaming
- * server's.
+ * server's, declared with the options in {@link OptionRegistry}.
  */
 public final class ServerConfig {
 
@@ -203,24 +203,27 @@ public final class ServerConfig {
         return b;
     }
 
-    /** Mutable holder of the values; {@link #build()} validates them. */
+    /**
+     * Mutable holder of the values; {@link #build()} validates them. A new builder holds the defaults declared in
+     * {@link OptionRegistry}.
+     */
     public static final class Builder {
-        private String clusterId = "test-cluster";
-        private StoreType storeType = StoreType.MEMORY;
+        private String clusterId;
+        private StoreType storeType;
         private Path dir;
-        private List<String> natsUrls = List.of("nats://127.0.0.1:4222");
-        private Duration hbInterval = Duration.ofSeconds(30);
-        private Duration hbTimeout = Duration.ofSeconds(10);
-        private int hbFailCount = 10;
-        private boolean fileSync = true;
+        private List<String> natsUrls;
+        private Duration hbInterval;
+        private Duration hbTimeout;
+        private int hbFailCount;
+        private boolean fileSync;
         private boolean replaceDurable;
         private boolean fileTruncateBadEof;
-        private String fileRollCycle = "LARGE_DAILY";
-        private long fileMinFree = 64L << 20;
+        private String fileRollCycle;
+        private long fileMinFree;
         private StoreLimits.Builder limits = StoreLimits.builder();
         private StoreLimits builtLimits;
-        private String discoverPrefix = "_STAN.discover";
-        private int ioBatchSize = 1024;
+        private String discoverPrefix;
+        private int ioBatchSize;
         private long inboundMaxBytes = 64L << 20;
         private io.stanchion.store.DiskOps diskOps = io.stanchion.store.DiskOps.SYSTEM;
         private boolean debug;
@@ -239,9 +242,13 @@ public final class ServerConfig {
         private List<Path> configFiles = new ArrayList<>();
         private List<String> warnings = new ArrayList<>();
         private int httpPort;
-        private String httpHost = "127.0.0.1";
+        private String httpHost;
         private boolean httpJsonp;
         private List<String> httpAllowedHosts = List.of();
+
+        public Builder() {
+            OptionRegistry.applyDefaults(this);
+        }
 
         public Builder clusterId(String v) { clusterId = v; return this; }
         public Builder storeType(StoreType v) { storeType = v; return this; }

@@ -42,7 +42,10 @@ public final class StoreLimits {
     public static final Comparator<String> SPECIFICITY = StoreLimits::compareSpecificity;
 
     // (after SPECIFICITY, which building uses)
-    /** The original's defaults: 100 channels, {@link ChannelLimits#DEFAULT} per channel, no per-channel entry. */
+    /**
+     * The original's defaults (declared in {@link OptionRegistry}): 100 channels, {@link ChannelLimits#DEFAULT} per
+     * channel, no per-channel entry.
+     */
     public static final StoreLimits DEFAULT = new Builder().build();
 
     private final int maxChannels;
@@ -450,7 +453,7 @@ public final class StoreLimits {
 
     /** Mutable; {@link #build()} validates (IllegalArgumentException with a one-line message). */
     public static final class Builder {
-        private int maxChannels = 100;
+        private int maxChannels = OptionRegistry.MAX_CHANNELS.defaultValue();
         private long maxMsgs = ChannelLimits.DEFAULT.maxMsgs();
         private long maxBytes = ChannelLimits.DEFAULT.maxBytes();
         private Duration maxAge = ChannelLimits.DEFAULT.maxAge();
