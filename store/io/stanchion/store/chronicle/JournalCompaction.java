@@ -176,7 +176,7 @@ final class JournalCompaction {
      * subscription record, 12 bytes per pending sequence (one range each at worst).
      */
     static long snapshotDiskBytes(JournalState s) {
-        return ChronicleChannelLog.newQueueBytes(LargeRollCycles.LARGE_DAILY)
+        return ChannelQueue.newQueueBytes(LargeRollCycles.LARGE_DAILY)
                 + (s.clients.size() + s.subs.size() + 2L) * recordDiskCost(512) + s.pendingCount * 12;
     }
 
