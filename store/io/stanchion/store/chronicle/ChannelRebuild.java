@@ -43,7 +43,7 @@ final class ChannelRebuild {
     static final String BUILDING_PREFIX = ".rebuild-";
     static final String BUILT_PREFIX = ".rebuilt-";
     static final String DAMAGED_PREFIX = ".damaged-";
-    private static final String FIRST_SEQUENCE_FILE = ChronicleChannelLog.FIRST_SEQUENCE_FILE;
+    private static final String FIRST_SEQUENCE_FILE = FirstSequenceFile.NAME;
 
     private ChannelRebuild() {
     }

@@ -135,7 +135,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Moving a tailer into another cycle maps that cycle file and (when nothing else holds it) unmaps the one it
  * leaves, about 1-2 ms measured here against sub-microsecond reads inside a cycle; each log therefore keeps up to
- * 4 tailers ({@code ChronicleChannelLog.MAX_TAILERS}), each parked in the cycle it last read (least recently used one
+ * 4 tailers ({@code ExcerptReader.MAX_TAILERS}), each parked in the cycle it last read (least recently used one
  * moves), so readers in a few different cycles do not thrash one tailer.
  *
  * <h2>Clock</h2>
@@ -416,7 +416,7 @@ public final class ChronicleMessageStore implements MessageStore {
     private ChronicleChannelLog recoverLog(String channel, Path dir) {
         try {
             return openLog(channel, dir, false);
-        } catch (ChronicleChannelLog.DamagedTailException e) {
+        } catch (ChannelLogRecovery.DamagedTailException e) {
             ChannelRebuild.Result r = ChannelRebuild.cutBack(dir, e.lastGood, options.blockSize(), diskOps);
             ChronicleChannelLog log = openLog(channel, dir, false);
             warnings.add(e.getMessage() + "; cut the log back to sequence " + log.lastSequence() + " ("
@@ -503,7 +503,7 @@ public final class ChronicleMessageStore implements MessageStore {
         boolean created = !Files.isDirectory(dir);
         if (created) {
             // Chronicle's metadata file and the first cycle file's header and index pages.
-            spaceGuard.reserve(ChronicleChannelLog.newQueueBytes(options.rollCycle()), options.minFreeBytes());
+            spaceGuard.reserve(ChannelQueue.newQueueBytes(options.rollCycle()), options.minFreeBytes());
         }
         try {
             Files.createDirectories(dir);

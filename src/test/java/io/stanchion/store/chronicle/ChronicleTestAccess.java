@@ -10,7 +10,7 @@ public final class ChronicleTestAccess {
 
     /** Excerpts the log has read so far (reads, timestamp probes, recovery). */
     public static long excerptReads(ChannelLog log) {
-        return ((ChronicleChannelLog) log).excerptReads;
+        return ((ChronicleChannelLog) log).excerptReads();
     }
 
     /** Number of non-empty cycles in the log's sequence map. */
@@ -46,23 +46,23 @@ public final class ChronicleTestAccess {
 
     /** File offset (in {@link #cycleFile}) of the first record byte of a stored sequence. */
     public static long recordOffset(ChannelLog log, long sequence) {
-        return ((ChronicleChannelLog) log).payloadOffset(sequence) + ChronicleChannelLog.HEADER_SIZE;
+        return ((ChronicleChannelLog) log).payloadOffset(sequence) + MessageExcerptFormat.HEADER_SIZE;
     }
 
     /** The excerpt payload the first store version wrote: header and record, no CRC. */
     public static byte[] legacyExcerpt(long sequence, long timestamp, long cumulative, byte[] record) {
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(ChronicleChannelLog.HEADER_SIZE + record.length)
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(MessageExcerptFormat.HEADER_SIZE + record.length)
                 .order(java.nio.ByteOrder.LITTLE_ENDIAN);
         b.putLong(sequence).putLong(timestamp).putLong(cumulative).putInt(record.length).put(record);
         return b.array();
     }
 
     public static String firstSequenceFileName() {
-        return ChronicleChannelLog.FIRST_SEQUENCE_FILE;
+        return FirstSequenceFile.NAME;
     }
 
     public static int maxTailers() {
-        return ChronicleChannelLog.MAX_TAILERS;
+        return ExcerptReader.MAX_TAILERS;
     }
 
     public static String directoryName(String channel) {
