@@ -6,11 +6,16 @@
 #                         and sets NATS_SERVER_BIN to it; returns 1 with a one-line message when it cannot.
 #   build_jar_if_stale    builds target/stanchion.jar (mvn package -DskipTests) when missing or older than sources
 #   ensure_cds_archive    makes target/stanchion.jsa (the AppCDS archive) by a training start; see below
+#   JVM_OPTIONS_FILE      config/jvm.options, the server's default JVM options (a `java` argument file): start the
+#                         server as `java @"$JVM_OPTIONS_FILE" $JAVA_OPTS -jar ...` so that JAVA_OPTS override them
 #
 # Set NATS_SERVER_BIN yourself to use a nats-server that is not on PATH nor in /usr/sbin.
 
 # shellcheck disable=SC2034 # used by the scripts that source this file
 STANCHION_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The one place of the server's default JVM options (bin/run, the Dockerfile and bin/bench's servers use it).
+# shellcheck disable=SC2034 # used by the scripts that source this file
+JVM_OPTIONS_FILE="$STANCHION_ROOT/config/jvm.options"
 
 stanchion_log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 
@@ -133,7 +138,7 @@ ensure_cds_archive() {
     log="$STANCHION_ROOT/target/cds-training.log"
     stanchion_log "creating the class-data archive target/stanchion.jsa (one training start, a few seconds) ..."
     rm -f "$jsa" "$jsa.tmp"
-    java -XX:ArchiveClassesAtExit="$jsa.tmp" -jar "$jar" -ns "$url" -cid stanchion-cds-training \
+    java "@$JVM_OPTIONS_FILE" -XX:ArchiveClassesAtExit="$jsa.tmp" -jar "$jar" -ns "$url" -cid stanchion-cds-training \
       -st FILE --dir "$scratch/store" >"$log" 2>&1 </dev/null &
     pid=$!
     for ((i = 0; i < 600; i++)); do

@@ -70,7 +70,10 @@ public final class BenchMatrix {
             "  -mpa <n>          publish window: PubAcks in flight (default 16384)",
             "  -mif <n>          subscriber MaxInFlight / JetStream MaxAckPending (default 65536)",
             "  -only <list>      comma list of FILE,FILE_SYNC,MEMORY,JS,ECHO,RESTART (default all)",
-            "  -serverjvm <args> extra JVM options for the Stanchion server (space separated)",
+            "  -serverjvm <args> extra JVM options for the Stanchion server (space separated; after the",
+            "                    defaults of config/jvm.options, so they override them)",
+            "  -nojvmoptions     start servers without config/jvm.options: with the JVM's own defaults (heap",
+            "                    up to a quarter of the RAM), as before that file existed; for comparisons",
             "  -nocds            start servers without the AppCDS archive bin/run uses (default: with it, from",
             "                    target/stanchion.jar, archive made by a training start at the beginning)",
             "  -out <file>       Markdown file whose marked section receives the report (default docs/benchmarks.md)",
@@ -107,6 +110,19 @@ public final class BenchMatrix {
     /** How servers are started, for the report. */
     String launchMode = "from the test class path, without a class-data archive";
     private List<String> cdsFlags = List.of();
+    /** The server's default JVM options (a {@code java} argument file), as bin/run and the Docker image use them. */
+    static final Path JVM_OPTIONS = Path.of("config", "jvm.options");
+    /**
+     * Heap of MEMORY-store servers, after the defaults: that store keeps every message on the heap (about 190 bytes
+     * for a 128-byte message) and the matrix stores several million messages on one server ({@code -mm 0}).
+     */
+    static final String MEMORY_STORE_HEAP = "-Xmx4g";
+    /** Start servers with config/jvm.options ({@code -nojvmoptions}: with the JVM's own defaults). */
+    boolean jvmOptions = true;
+    /** {@code @<absolute path of config/jvm.options>}, or nothing. */
+    private List<String> jvmDefaults = List.of();
+    /** The server JVM's options, for the report. */
+    String jvmOptionsMode = "with the JVM's own defaults";
     Path out = Path.of("docs/benchmarks.md");
     boolean write = true;
     String csv;
@@ -161,6 +177,7 @@ public final class BenchMatrix {
                 case "-issue11" -> issue11 = true;
                 case "-nowrite" -> write = false;
                 case "-nocds" -> cds = false;
+                case "-nojvmoptions" -> jvmOptions = false;
                 case "-h", "-help" -> throw new IllegalArgumentException(USAGE);
                 default -> {
                     if (i + 1 >= args.length) {
@@ -267,6 +284,7 @@ public final class BenchMatrix {
      * class-data archive of a training start (unless -nocds). Without the jar, from the test class path.
      */
     void prepareServerLaunch() throws Exception {
+        loadJvmOptions();
         Path jar = Path.of("target", "stanchion.jar").toAbsolutePath();
         if (!Files.isRegularFile(jar)) {
             log("no target/stanchion.jar: servers start from the test class path, without a class-data archive");
@@ -278,7 +296,7 @@ public final class BenchMatrix {
             return;
         }
         Path jsa = tmp.resolve("stanchion.jsa");
-        List<String> training = new ArrayList<>(serverJvm);
+        List<String> training = serverJvmOptions(serverJvm, List.of());
         training.add("-XX:ArchiveClassesAtExit=" + jsa);
         try (ServerProcess p = ServerProcess.start(training, serverClassPath,
                 serverArgs("FILE", tmp.resolve("cds-training"), "cds-training"))) {
@@ -298,9 +316,60 @@ public final class BenchMatrix {
         }
     }
 
+    /** Servers start with {@code @config/jvm.options}, as bin/run and the Docker image do (not with -nojvmoptions). */
+    void loadJvmOptions() throws IOException {
+        Path options = JVM_OPTIONS.toAbsolutePath();
+        if (!jvmOptions) {
+            jvmOptionsMode = "with the JVM's own defaults (-nojvmoptions: without config/jvm.options)";
+        } else if (Files.isRegularFile(options)) {
+            jvmDefaults = List.of("@" + options);
+            jvmOptionsMode = "with the default JVM options of config/jvm.options (`"
+                    + String.join(" ", argumentFileOptions(options)) + "`)";
+        } else {
+            log("no " + JVM_OPTIONS + ": servers start with the JVM's own defaults");
+            jvmOptionsMode = "with the JVM's own defaults (no config/jvm.options)";
+        }
+    }
+
+    /**
+     * The options of a server JVM, in the order bin/run gives them: config/jvm.options (unless -nojvmoptions), then
+     * for a MEMORY store {@link #MEMORY_STORE_HEAP}, then {@code jvm} (-serverjvm and the like), which override both.
+     */
+    List<String> serverJvmOptions(List<String> jvm, List<String> serverArgs) {
+        List<String> all = new ArrayList<>(jvmDefaults);
+        if (!jvmDefaults.isEmpty() && isMemoryStore(serverArgs)) {
+            all.add(MEMORY_STORE_HEAP);
+        }
+        all.addAll(jvm);
+        return all;
+    }
+
+    static boolean isMemoryStore(List<String> serverArgs) {
+        int i = serverArgs.indexOf("-st");
+        return i >= 0 && i + 1 < serverArgs.size() && serverArgs.get(i + 1).equalsIgnoreCase("MEMORY");
+    }
+
+    /** The options of a {@code java} argument file (whitespace-separated, '#' to the end of the line a comment). */
+    static List<String> argumentFileOptions(Path file) throws IOException {
+        List<String> options = new ArrayList<>();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            int hash = line.indexOf('#');
+            String body = (hash >= 0 ? line.substring(0, hash) : line).strip();
+            if (!body.isEmpty()) {
+                options.addAll(List.of(body.split("\\s+")));
+            }
+        }
+        return options;
+    }
+
+    /** How servers are started and with which JVM options, for the reports. */
+    String serverLaunch() {
+        return launchMode + ", " + jvmOptionsMode;
+    }
+
     ServerProcess startServer(List<String> jvm, List<String> args, boolean freshLaunch) throws Exception {
         List<String> all = new ArrayList<>(cdsFlags);
-        all.addAll(jvm);
+        all.addAll(serverJvmOptions(jvm, args));
         ServerProcess p = ServerProcess.start(all, serverClassPath, args);
         if (!p.awaitReady(Duration.ofSeconds(60))) {
             String output = p.output();
@@ -876,7 +945,12 @@ public final class BenchMatrix {
                             + "all systems are interleaved, the ratios hold better than the rates").append(quick ? "; and this is a `-quick` dev run with small sizes" : "")
                     .append(".\n\n");
         }
-        b.append("Machine: ").append(machine()).append(". Servers started ").append(launchMode).append(".");
+        b.append("Machine: ").append(machine()).append(". Servers started ").append(serverLaunch());
+        if (!jvmDefaults.isEmpty() && (only.contains("MEMORY") || only.contains("RESTART"))) {
+            b.append("; MEMORY-store servers also `").append(MEMORY_STORE_HEAP)
+                    .append("` (that store keeps every message on the heap)");
+        }
+        b.append(".");
         String commit = commit();
         if (commit != null) {
             b.append(" Stanchion at commit ").append(commit).append('.');

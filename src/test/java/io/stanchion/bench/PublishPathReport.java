@@ -102,7 +102,7 @@ final class PublishPathReport {
             b.append(" **Noisy run:** more than half the CPUs were busy at the start or the end (the benchmark's own "
                     + "processes count).");
         }
-        b.append("\n\nMachine: ").append(m.machine()).append(". Servers started ").append(m.launchMode).append('.');
+        b.append("\n\nMachine: ").append(m.machine()).append(". Servers started ").append(m.serverLaunch()).append('.');
         String commit = BenchMatrix.commit();
         if (commit != null) {
             b.append(" Stanchion at commit ").append(commit).append('.');
