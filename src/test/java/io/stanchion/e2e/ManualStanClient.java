@@ -14,7 +14,6 @@ import io.stanchion.protocol.pb.MsgProto;
 import io.stanchion.protocol.pb.PubMsg;
 import io.stanchion.protocol.pb.SubscriptionRequest;
 import io.stanchion.protocol.pb.SubscriptionResponse;
-import io.stanchion.protocol.pb.UnsubscribeRequest;
 
 import java.time.Duration;
 import java.util.List;
@@ -37,10 +36,6 @@ final class ManualStanClient {
         this.clusterId = clusterId;
     }
 
-    Connection nc() {
-        return nc;
-    }
-
     static String newInbox() {
         return "_INBOX." + NUID.nextGlobal();
     }
@@ -55,14 +50,6 @@ final class ManualStanClient {
 
     String pubPrefix() {
         return "_STAN.pub." + clusterId;
-    }
-
-    String unsubSubject() {
-        return "_STAN.unsub." + clusterId;
-    }
-
-    String subCloseSubject() {
-        return "_STAN.subclose." + clusterId;
     }
 
     String closeSubject() {
@@ -98,15 +85,6 @@ final class ManualStanClient {
     SubscriptionResponse subscribe(SubscriptionRequest request) throws Exception {
         Message reply = nc.request(subSubject(), request.toByteArray(), REQUEST_TIMEOUT);
         assertThat(reply).as("subscription response").isNotNull();
-        return SubscriptionResponse.parseFrom(reply.getData());
-    }
-
-    SubscriptionResponse unsubscribe(String clientId, String channel, String ackInbox, boolean close)
-            throws Exception {
-        byte[] req = UnsubscribeRequest.newBuilder().setClientID(clientId).setSubject(channel).setInbox(ackInbox)
-                .build().toByteArray();
-        Message reply = nc.request(close ? subCloseSubject() : unsubSubject(), req, REQUEST_TIMEOUT);
-        assertThat(reply).as("unsubscribe response").isNotNull();
         return SubscriptionResponse.parseFrom(reply.getData());
     }
 
@@ -160,10 +138,6 @@ final class ManualStanClient {
 
         int size() {
             return messages.size();
-        }
-
-        List<Long> sequences() {
-            return messages.stream().map(MsgProto::getSequence).toList();
         }
     }
 }

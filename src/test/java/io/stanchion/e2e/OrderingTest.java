@@ -5,7 +5,6 @@ import io.nats.client.Connection;
 import io.nats.client.NUID;
 import io.nats.streaming.Message;
 import io.nats.streaming.StreamingConnection;
-import io.nats.streaming.Subscription;
 import io.nats.streaming.SubscriptionOptions;
 import io.stanchion.protocol.pb.CloseRequest;
 import io.stanchion.protocol.pb.CloseResponse;
@@ -28,8 +27,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Ordering between the protocol streams (§2.9): publishes and acks sent before a close are handled before it, and a
- * subscription's response precedes its first delivery.
+ * Ordering between the protocol streams (§2.9) through nats-server: publishes and acks sent before a close are
+ * handled before it, and a subscription's response precedes its first delivery. (Acks in the same batch as a durable's
+ * subscription close: {@code engine.AckSemanticsTest}.)
  */
 class OrderingTest extends StanchionE2E {
     private static final Duration WAIT = Duration.ofSeconds(20);
@@ -187,33 +187,5 @@ class OrderingTest extends StanchionE2E {
         pub.publish("ch", utf8("next"));
         await().atMost(WAIT).untilAsserted(() -> assertThat(seqs(resumed)).containsExactly((long) n + 1));
         assertThat(resumed.get(0).isRedelivered()).isFalse();
-    }
-
-    @Test
-    void acksSentRightBeforeClosingADurableSubscriptionAreHonoured() throws Exception {
-        startServer();
-        StreamingConnection sc = stan("durable-subclose");
-        int n = 100;
-        for (int i = 1; i <= n; i++) {
-            sc.publish("ch", utf8("m" + i));
-        }
-        List<Message> got = new CopyOnWriteArrayList<>();
-        Subscription sub = sc.subscribe("ch", got::add, new SubscriptionOptions.Builder().durableName("dur")
-                .manualAcks().ackWait(Duration.ofSeconds(30)).maxInFlight(n).deliverAllAvailable().build());
-        await().atMost(WAIT).until(() -> got.size() >= n);
-        for (Message m : got) {
-            if (m.getSequence() != n) { // keep the last one unacked
-                m.ack();
-            }
-        }
-        sub.close();
-
-        List<Message> resumed = new CopyOnWriteArrayList<>();
-        sc.subscribe("ch", resumed::add, new SubscriptionOptions.Builder().durableName("dur").manualAcks()
-                .ackWait(Duration.ofSeconds(30)).build());
-        await().atMost(WAIT).until(() -> !resumed.isEmpty());
-        await().during(Duration.ofMillis(1000)).atMost(Duration.ofSeconds(6))
-                .untilAsserted(() -> assertThat(seqs(resumed)).containsExactly((long) n));
-        assertThat(resumed.get(0).isRedelivered()).isTrue();
     }
 }

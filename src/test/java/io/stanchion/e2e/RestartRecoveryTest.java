@@ -2,7 +2,6 @@ package io.stanchion.e2e;
 
 import io.nats.streaming.Message;
 import io.nats.streaming.StreamingConnection;
-import io.nats.streaming.Subscription;
 import io.nats.streaming.SubscriptionOptions;
 import io.stanchion.StanchionServer;
 import io.stanchion.config.ServerConfig;
@@ -16,7 +15,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -24,8 +22,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Planned restarts of a FILE-store server on the same directory, with the real Java STAN client: clients keep
- * working without reconnecting, durables resume where they were, pending messages are redelivered first, offline
- * durables stay offline, durable queue groups survive, and a changed cluster ID stops startup.
+ * working without reconnecting, an active durable gets its pending messages redelivered first on its old
+ * subscription, and a changed cluster ID stops startup. Offline durables, durable queue groups and durable names
+ * across a restart: {@code engine.RecoverySemanticsTest}.
  */
 class RestartRecoveryTest extends StanchionE2E {
     @TempDir
@@ -101,68 +100,6 @@ class RestartRecoveryTest extends StanchionE2E {
                 .containsExactlyInAnyOrder(1L, 3L, 5L, 7L, 9L);
         assertThat(after.stream().filter(m -> !m.isRedelivered()).map(Message::getSequence)).containsExactly(11L);
         assertThat(after.get(0).isRedelivered()).as("redelivery comes before the new message").isTrue();
-    }
-
-    @Test
-    void offlineDurableStaysOfflineAcrossRestartAndResumesAfterLastSent() throws Exception {
-        firstStart();
-        StreamingConnection sc = stan("resumer");
-        List<Long> first = new CopyOnWriteArrayList<>();
-        Subscription sub = sc.subscribe("resume", m -> first.add(m.getSequence()),
-                new SubscriptionOptions.Builder().durableName("dur").deliverAllAvailable().build());
-        for (int i = 1; i <= 5; i++) {
-            sc.publish("resume", new byte[] {(byte) i});
-        }
-        await().atMost(Duration.ofSeconds(20)).until(() -> first.size() == 5);
-        sub.close(); // offline: state kept
-        for (int i = 6; i <= 8; i++) {
-            sc.publish("resume", new byte[] {(byte) i});
-        }
-        restart();
-        // Still offline: nothing is delivered to the old inbox until a resume.
-        List<Long> resumed = new CopyOnWriteArrayList<>();
-        sc.subscribe("resume", m -> resumed.add(m.getSequence()),
-                new SubscriptionOptions.Builder().durableName("dur").deliverAllAvailable().build());
-        await().atMost(Duration.ofSeconds(20)).until(() -> resumed.size() == 3);
-        assertThat(resumed).containsExactly(6L, 7L, 8L);
-        assertThat(first).containsExactly(1L, 2L, 3L, 4L, 5L);
-    }
-
-    @Test
-    void durableQueueGroupSurvivesRestartWhileEmpty() throws Exception {
-        firstStart();
-        StreamingConnection sc = stan("queue-owner");
-        List<Long> got = new CopyOnWriteArrayList<>();
-        Subscription member = sc.subscribe("jobs", "workers", m -> got.add(m.getSequence()),
-                new SubscriptionOptions.Builder().durableName("qd").deliverAllAvailable().build());
-        sc.publish("jobs", new byte[] {1});
-        sc.publish("jobs", new byte[] {2});
-        await().atMost(Duration.ofSeconds(20)).until(() -> got.size() == 2);
-        member.close(); // last member leaves: the durable group keeps its position (shadow)
-        sc.publish("jobs", new byte[] {3});
-        restart();
-        sc.publish("jobs", new byte[] {4});
-        List<Long> later = new CopyOnWriteArrayList<>();
-        sc.subscribe("jobs", "workers", m -> later.add(m.getSequence()),
-                new SubscriptionOptions.Builder().durableName("qd").deliverAllAvailable().build());
-        await().atMost(Duration.ofSeconds(20)).until(() -> later.size() == 2);
-        assertThat(later).containsExactly(3L, 4L);
-    }
-
-    @Test
-    void plainSubscriptionsOfAClosedClientAreGoneAndTheDurableNameIsStillOwned() throws Exception {
-        firstStart();
-        StreamingConnection sc = stan("owner");
-        AtomicReference<Long> lastSeen = new AtomicReference<>(0L);
-        sc.subscribe("dupe", m -> lastSeen.set(m.getSequence()),
-                new SubscriptionOptions.Builder().durableName("only").build());
-        restart();
-        // The recovered durable is active for the same client: a second copy is still a duplicate.
-        assertThatThrownBy(() -> sc.subscribe("dupe", m -> { },
-                new SubscriptionOptions.Builder().durableName("only").build()))
-                .hasMessageContaining("stan: duplicate durable registration");
-        sc.publish("dupe", new byte[] {9});
-        await().atMost(Duration.ofSeconds(20)).until(() -> lastSeen.get() == 1L);
     }
 
     @Test

@@ -90,6 +90,8 @@ final class EngineHarness {
     final StateMachine machine;
     private final ArrayDeque<Command> queue = new ArrayDeque<>();
     private int replies;
+    /** Set by {@link #together}: commands are only queued until a reply is read. */
+    private boolean holding;
 
     /** Over fresh MEMORY stores. */
     EngineHarness(ServerConfig config) {
@@ -110,14 +112,26 @@ final class EngineHarness {
         return ServerConfig.builder().clusterId("test-cluster").storeType(ServerConfig.StoreType.MEMORY);
     }
 
-    /** Queues {@code c} and runs until nothing is queued. */
+    /** Queues {@code c} and runs until nothing is queued (after {@link #together}: only queues it). */
     void send(Command c) {
         queue.add(c);
-        run();
+        if (!holding) {
+            run();
+        }
+    }
+
+    /**
+     * The commands sent from now until a helper reads its reply (or {@link #run}, {@link #advance}) arrive together:
+     * they are handled as one batch, in order, as the engine handles requests that reach it at the same time (e.g.
+     * acks right before a close).
+     */
+    void together() {
+        holding = true;
     }
 
     /** Handles what is queued (batch by batch, with the engine loop's steps) until nothing is left. */
     void run() {
+        holding = false;
         int rounds = 0;
         do {
             List<Command> batch = new ArrayList<>(queue);
@@ -170,6 +184,9 @@ final class EngineHarness {
     }
 
     private byte[] onlyReply(String reply) {
+        if (holding) {
+            run();
+        }
         List<byte[]> r = transport.on(reply);
         if (r.size() != 1) {
             throw new AssertionError(r.size() + " replies on " + reply);
@@ -182,11 +199,27 @@ final class EngineHarness {
     }
 
     ConnectResponse connect(String clientId) throws InvalidProtocolBufferException {
+        return ConnectResponse.parseFrom(onlyReply(requestConnect(clientId)));
+    }
+
+    /**
+     * Connects {@code clientId} again while it is registered: the machine probes the registered client's heartbeat
+     * inbox first, and {@code oldAlive} is the probe's outcome (false: no answer within its time-out).
+     */
+    ConnectResponse connectAgain(String clientId, boolean oldAlive) throws InvalidProtocolBufferException {
+        String reply = requestConnect(clientId);
+        if (answerProbes(heartbeatInbox(clientId), oldAlive) != 1) {
+            throw new AssertionError("no duplicate probe for " + clientId);
+        }
+        return ConnectResponse.parseFrom(onlyReply(reply));
+    }
+
+    private String requestConnect(String clientId) {
         String reply = reply();
         send(new Command.Connect(ConnectRequest.newBuilder().setClientID(clientId)
                 .setHeartbeatInbox(heartbeatInbox(clientId)).setProtocol(1)
                 .setConnID(ByteString.copyFromUtf8("conn-" + clientId)).build(), reply));
-        return ConnectResponse.parseFrom(onlyReply(reply));
+        return reply;
     }
 
     PubAck publish(String clientId, String channel, String data) throws InvalidProtocolBufferException {
@@ -196,6 +229,16 @@ final class EngineHarness {
                 .build().toByteArray();
         send(PubMsgDecoder.generic(m, 0, m.length, reply, clock.nanos()));
         return PubAck.parseFrom(onlyReply(reply));
+    }
+
+    /** Publishes "m{from}" to "m{to}" to {@code channel}, one request each; every PubAck must be without error. */
+    void publish(String clientId, String channel, int from, int to) throws InvalidProtocolBufferException {
+        for (int i = from; i <= to; i++) {
+            String error = publish(clientId, channel, "m" + i).getError();
+            if (!error.isEmpty()) {
+                throw new AssertionError("publish of m" + i + " refused: " + error);
+            }
+        }
     }
 
     /** A subscription request for {@code clientId} on {@code channel} delivering to {@code inbox}. */
@@ -225,9 +268,12 @@ final class EngineHarness {
         return CloseResponse.parseFrom(onlyReply(reply));
     }
 
-    void ack(SubscriptionResponse sub, String channel, long sequence) throws InvalidProtocolBufferException {
-        send(AckDecoder.decode(sub.getAckInbox(), Ack.newBuilder().setSubject(channel).setSequence(sequence).build()
-                .toByteArray()));
+    /** Acks each of {@code sequences}, one Ack message each, in order. */
+    void ack(SubscriptionResponse sub, String channel, long... sequences) throws InvalidProtocolBufferException {
+        for (long sequence : sequences) {
+            send(AckDecoder.decode(sub.getAckInbox(), Ack.newBuilder().setSubject(channel).setSequence(sequence)
+                    .build().toByteArray()));
+        }
     }
 
     /** Everything delivered to {@code inbox} so far, in order. */

@@ -128,6 +128,7 @@ class SemanticsTest {
         h.ack(d, "foo", 2);
         h.unsubscribe("c", "foo", d, "dur", true); // close: the durable stays, 3 still pending
         h.publish("c", "foo", "m4");
+        assertThat(h.delivered("_INBOX.d1")).as("nothing to a closed durable").hasSize(3);
         SubscriptionResponse again = h.subscribe(EngineHarness.sub("c", "foo", "_INBOX.d2").setDurableName("dur")
                 .setStartPosition(StartPosition.First));
         assertThat(h.delivered("_INBOX.d2")).as("3 redelivered, then 4; the start position is ignored")
