@@ -33,8 +33,9 @@ class ServerSubjectsRefusedTest extends StanchionE2E {
         String hbInbox = "_INBOX.hbprobe." + RawStan.nuid();
         CompletableFuture<String> heartbeatReply = new CompletableFuture<>();
         s.nc.createDispatcher(m -> {
-            heartbeatReply.complete(m.getReplyTo());
+            // answered before the reply subject is handed on: a test that then listens on it must not see the answer
             s.nc.publish(m.getReplyTo(), new byte[0]);
+            heartbeatReply.complete(m.getReplyTo());
         }).subscribe(hbInbox);
         s.nc.flush(RawStan.TIMEOUT);
         assertThat(s.connect(ConnectRequest.newBuilder().setClientID("hbprobe").setHeartbeatInbox(hbInbox)
