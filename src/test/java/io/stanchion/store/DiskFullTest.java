@@ -134,12 +134,30 @@ class DiskFullTest {
                 assertThatThrownBy(() -> log.append(0, record(0))).isInstanceOf(StoreException.class)
                         .hasMessageContaining("unusable after an earlier failure");
             }
+            // The JVM raises the InternalError of a SIGBUS at some later instruction: sometimes after the excerpt's
+            // header was committed, so the faulting record can be on disk complete but with its CRC unwritten. Then
+            // the open refuses the damaged tail (as after a crash mid-write) and the truncating open cuts it off.
+            boolean tornTail;
             try (ChronicleMessageStore reopened = new ChronicleMessageStore(root, options())) {
+                tornTail = false;
                 ChannelLog log = reopened.existing("c");
                 assertThat(log.lastSequence()).isBetween(appended, appended + 1);
                 assertReadsBack(log, appended);
                 long next = log.lastSequence() + 1;
                 assertThat(log.append(next, record(next))).isEqualTo(next);
+            } catch (StoreException e) {
+                assertThat(e).hasMessageContaining("fails its CRC check").hasMessageContaining("the last record");
+                tornTail = true;
+            }
+            if (tornTail) {
+                try (ChronicleMessageStore repaired = new ChronicleMessageStore(root,
+                        options().withTruncateBadTail(true))) {
+                    ChannelLog log = repaired.existing("c");
+                    assertThat(log.lastSequence()).isEqualTo(appended);
+                    assertReadsBack(log, appended);
+                    long next = appended + 1;
+                    assertThat(log.append(next, record(next))).isEqualTo(next);
+                }
             }
         }
     }
