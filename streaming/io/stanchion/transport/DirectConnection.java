@@ -135,7 +135,7 @@ final class DirectConnection implements AutoCloseable {
                     throw new IOException(shown + " closed the connection after CONNECT");
                 }
                 if (line.startsWith("-ERR")) {
-                    throw new IOException(shown + " refused the connection: " + line.substring(4).trim());
+                    throw new Refused(shown + " refused the connection: " + line.substring(4).trim());
                 }
                 if (line.equals("PONG")) {
                     break;
@@ -411,6 +411,13 @@ final class DirectConnection implements AutoCloseable {
     }
 
     /** The server requires TLS, which this connection does not speak: it must not be used with that server. */
+    /** The server answered the CONNECT with an error (e.g. an authorization violation). */
+    static final class Refused extends IOException {
+        Refused(String message) {
+            super(message);
+        }
+    }
+
     static final class TlsRequired extends IOException {
         TlsRequired(String message) {
             super(message);

@@ -26,8 +26,9 @@ import java.util.function.Consumer;
  * not written yet is lost: PubAcks the clients then time out on (and republish), deliveries redelivered after
  * their AckWait — at-least-once holds. So is what the broker sent it meanwhile (publishes the clients republish
  * after their PubAck time-out, acks whose messages are redelivered). When the direct connection carries the input
- * but cannot be made again while jnats is connected ({@value #RECEIVE_ATTEMPTS} attempts in a row) or the broker
- * turns out to want TLS, the input moves to jnats for good.
+ * but the broker refuses it again and again while jnats is connected ({@value #RECEIVE_ATTEMPTS} refusals in a row:
+ * credentials only jnats has) or turns out to want TLS, the input moves to jnats for good; a broker that is down or
+ * stalled is waited for.
  *
  * <p>The direct connection speaks plain TCP only: it is not used with any TLS setting, with a configured URL whose
  * scheme is not {@code nats://} ({@code tls://}, {@code ws://}, ...), with NKey/JWT credentials (jnats carries
@@ -52,7 +53,7 @@ public final class EngineOutput implements Transport, AutoCloseable {
     private int ticksSinceAttempt;
     private static final int MAX_ATTEMPT_INTERVAL_TICKS = 240;
     private static final long TICK_MILLIS = 250;
-    /** Failed attempts in a row, while jnats is connected, after which the input moves to jnats. */
+    /** Refused attempts in a row, while jnats is connected, after which the input moves to jnats. */
     static final int RECEIVE_ATTEMPTS = 8;
     private static final Duration SUBSCRIBE_TIMEOUT = Duration.ofSeconds(5);
     /** The server's subscriptions, once {@link #receive} was called. */
@@ -194,8 +195,12 @@ public final class EngineOutput implements Transport, AutoCloseable {
                 next.close();
             }
             if (receivingDirect) {
-                if (jnats.connectedServer() != null && ++failedAttempts >= RECEIVE_ATTEMPTS) {
-                    giveUp("it failed " + failedAttempts + " times in a row while the main connection is up: "
+                // A broker that is down or stalled (time-outs, refused TCP connections) is waited for; one that
+                // answers but refuses this connection (credentials only jnats has) is given up on.
+                failedAttempts = e instanceof DirectConnection.Refused ? failedAttempts + 1 : 0;
+                if (jnats.connectedServer() != null && failedAttempts >= RECEIVE_ATTEMPTS) {
+                    giveUp("the server refused it " + failedAttempts
+                            + " times in a row while the main connection is up: "
                             + Redaction.secrets(e.getMessage(), config));
                 }
                 return; // the input waits for it: no back-off
