@@ -1,5 +1,7 @@
 package io.stanchion.engine;
 
+import io.stanchion.codec.Errors;
+
 import io.stanchion.config.StoreLimits;
 import io.stanchion.store.ChannelLog;
 import io.stanchion.store.MessageStore;

@@ -1,5 +1,10 @@
 package io.stanchion.engine;
 
+import io.stanchion.codec.Errors;
+import io.stanchion.codec.Names;
+
+import io.stanchion.codec.Replies;
+
 import com.google.protobuf.ByteString;
 import io.stanchion.config.ServerConfig;
 import io.stanchion.protocol.pb.CloseRequest;

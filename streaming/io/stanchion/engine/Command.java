@@ -7,7 +7,7 @@ import io.stanchion.protocol.pb.SubscriptionRequest;
 import io.stanchion.protocol.pb.UnsubscribeRequest;
 
 /** What the engine thread processes, in arrival order: decoded client requests and internal tasks. */
-sealed interface Command {
+public sealed interface Command {
 
     /**
      * A {@code PubMsg}'s fields ({@code msgReply} is its reply field, {@code reply} the NATS reply subject the
@@ -35,7 +35,7 @@ sealed interface Command {
     /** An ack: its channel name is {@code data[subjectAt, subjectAt + subjectLen)} (UTF-8), not decoded. */
     record AckMsg(String ackInbox, byte[] data, int subjectAt, int subjectLen, long sequence) implements Command {
 
-        String subject() {
+        public String subject() {
             return new String(data, subjectAt, subjectLen, java.nio.charset.StandardCharsets.UTF_8);
         }
     }

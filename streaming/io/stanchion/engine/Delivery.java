@@ -1,5 +1,7 @@
 package io.stanchion.engine;
 
+import io.stanchion.codec.Replies;
+
 import io.stanchion.store.StateStore;
 import io.stanchion.store.StoredMessage;
 

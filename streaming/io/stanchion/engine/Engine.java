@@ -1,5 +1,7 @@
 package io.stanchion.engine;
 
+import io.stanchion.codec.Subjects;
+
 import io.stanchion.config.ServerConfig;
 import io.stanchion.store.MessageStore;
 import io.stanchion.store.StateStore;
@@ -95,7 +97,7 @@ public final class Engine implements AutoCloseable {
      * backpressure on the transport). From the engine thread itself it never blocks. Returns false when the
      * command was dropped because the engine has stopped (then {@link #stoppedReason()} says why).
      */
-    boolean submit(Command c) {
+    public boolean submit(Command c) {
         if (Thread.currentThread() == thread) {
             inbound.putLocal(c);
             return true;
@@ -225,7 +227,7 @@ public final class Engine implements AutoCloseable {
     }
 
     /** The PubAck error of a publish refused because the server failed. */
-    static String failureText(FailStop failStop) {
+    public static String failureText(FailStop failStop) {
         String f = failStop.failure();
         return "stan: server failed, message not stored (" + (f == null ? "server stopped" : f) + ")";
     }

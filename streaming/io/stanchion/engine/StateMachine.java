@@ -1,5 +1,8 @@
 package io.stanchion.engine;
 
+import io.stanchion.codec.Replies;
+import io.stanchion.codec.Subjects;
+
 import io.stanchion.config.ServerConfig;
 import io.stanchion.store.MessageStore;
 import io.stanchion.store.RecoveredState;

@@ -1,5 +1,10 @@
 package io.stanchion.engine;
 
+import io.stanchion.codec.MsgRecord;
+
+import io.stanchion.codec.Replies;
+import io.stanchion.codec.Subjects;
+
 import io.stanchion.config.ChannelLimits;
 import io.stanchion.store.ChannelLog;
 import io.stanchion.store.memory.MemoryMessageStore;
@@ -43,7 +48,7 @@ class DeliverySliceTest {
     private Channel channelWith(int messages) {
         ChannelLog log = new MemoryMessageStore().channel("backlog");
         for (int i = 1; i <= messages; i++) {
-            log.append(i, Publishes.encode(i, "backlog", "", com.google.protobuf.ByteString.copyFrom(new byte[100]),
+            log.append(i, MsgRecord.encode(i, "backlog", "", com.google.protobuf.ByteString.copyFrom(new byte[100]),
                     i));
         }
         Channel ch = new Channel("backlog", log, ChannelLimits.UNLIMITED, 0);

@@ -1,5 +1,9 @@
 package io.stanchion.engine;
 
+import io.stanchion.codec.AckDecoder;
+import io.stanchion.codec.PubMsgDecoder;
+import io.stanchion.codec.Subjects;
+
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.stanchion.config.ServerConfig;

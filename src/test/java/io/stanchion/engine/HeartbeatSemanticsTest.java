@@ -1,5 +1,7 @@
 package io.stanchion.engine;
 
+import io.stanchion.codec.Errors;
+
 import io.stanchion.protocol.pb.SubscriptionResponse;
 import org.junit.jupiter.api.Test;
 

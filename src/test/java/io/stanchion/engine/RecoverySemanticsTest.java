@@ -1,5 +1,7 @@
 package io.stanchion.engine;
 
+import io.stanchion.codec.Errors;
+
 import io.stanchion.config.ServerConfig;
 import io.stanchion.protocol.pb.StartPosition;
 import io.stanchion.protocol.pb.SubscriptionResponse;

@@ -1,5 +1,7 @@
 package io.stanchion.engine;
 
+import io.stanchion.codec.Errors;
+
 import io.stanchion.protocol.pb.MsgProto;
 import io.stanchion.protocol.pb.PubAck;
 import io.stanchion.protocol.pb.StartPosition;

@@ -1,4 +1,4 @@
-package io.stanchion.engine;
+package io.stanchion.codec;
 
 import org.junit.jupiter.api.Test;
 

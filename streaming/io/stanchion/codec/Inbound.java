@@ -1,4 +1,8 @@
-package io.stanchion.engine;
+package io.stanchion.codec;
+
+
+import io.stanchion.engine.Command;
+import io.stanchion.engine.Engine;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.stanchion.protocol.pb.CloseRequest;

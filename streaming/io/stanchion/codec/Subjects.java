@@ -1,4 +1,4 @@
-package io.stanchion.engine;
+package io.stanchion.codec;
 
 /** The NATS subjects a server with a given cluster ID serves, exactly as the original names them. */
 public record Subjects(String discover, String pings, String publishPrefix, String subscribe, String unsubscribe,

@@ -1,4 +1,4 @@
-package io.stanchion.engine;
+package io.stanchion.codec;
 
 import java.util.ArrayList;
 import java.util.List;

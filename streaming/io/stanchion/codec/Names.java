@@ -1,4 +1,5 @@
-package io.stanchion.engine;
+package io.stanchion.codec;
+
 
 /**
  * Validation of client IDs, channel, durable and queue group names (the original server's rules, plus length
@@ -9,21 +10,21 @@ package io.stanchion.engine;
  * Channel names travel in payloads, and in the client's publish subject {@code _STAN.pub.<cid>.<channel>}: with
  * {@link #MAX_CHANNEL_LENGTH} and a client inbox as reply that line stays within 2 KB for any sane cluster ID.
  */
-final class Names {
+public final class Names {
     /** Longest client ID accepted (the original has no limit). */
-    static final int MAX_CLIENT_ID_LENGTH = 256;
+    public static final int MAX_CLIENT_ID_LENGTH = 256;
     /** Longest channel name accepted (the original has no limit). */
-    static final int MAX_CHANNEL_LENGTH = 512;
+    public static final int MAX_CHANNEL_LENGTH = 512;
     /** Longest durable name accepted. */
-    static final int MAX_DURABLE_LENGTH = 256;
+    public static final int MAX_DURABLE_LENGTH = 256;
     /** Longest queue group name accepted. */
-    static final int MAX_QUEUE_LENGTH = 256;
+    public static final int MAX_QUEUE_LENGTH = 256;
 
     private Names() {
     }
 
     /** Non-empty, only ASCII letters, digits, '-' and '_'. */
-    static boolean isValidClientId(String id) {
+    public static boolean isValidClientId(String id) {
         if (id == null || id.isEmpty()) {
             return false;
         }
@@ -39,7 +40,7 @@ final class Names {
     }
 
     /** Longest inbox accepted: its PUB line must stay within nats-server's max_control_line (4,096 bytes). */
-    static final int MAX_INBOX_LENGTH = 1024;
+    public static final int MAX_INBOX_LENGTH = 1024;
 
     /**
      * A subject the server may publish to (a client's inbox): non-empty, at most {@link #MAX_INBOX_LENGTH}
@@ -47,7 +48,7 @@ final class Names {
      * to (that costs on every message), and a line the broker refuses would cost the connection, so every subject a
      * client names for the server to publish to is checked here, once, when the client names it.
      */
-    static boolean isPublishableSubject(String subject) {
+    public static boolean isPublishableSubject(String subject) {
         if (subject == null || subject.isEmpty() || subject.length() > MAX_INBOX_LENGTH) {
             return false;
         }
@@ -64,7 +65,7 @@ final class Names {
      * A literal subject of at most {@link #MAX_CHANNEL_LENGTH} characters: non-empty, no '/', no empty token
      * (leading, trailing or double '.'), no wildcard '*' or '>', and no whitespace (NATS could not carry it).
      */
-    static boolean isValidChannel(String name) {
+    public static boolean isValidChannel(String name) {
         if (name == null || name.isEmpty() || name.length() > MAX_CHANNEL_LENGTH || name.charAt(0) == '.'
                 || name.charAt(name.length() - 1) == '.') {
             return false;

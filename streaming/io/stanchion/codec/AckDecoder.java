@@ -1,4 +1,6 @@
-package io.stanchion.engine;
+package io.stanchion.codec;
+
+import io.stanchion.engine.Command;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.stanchion.protocol.pb.Ack;
@@ -10,7 +12,7 @@ import java.nio.charset.StandardCharsets;
  * arrive once per delivered message. Anything but those two fields in their wire types is handed to the generated
  * parser, so the result is always what {@code Ack.parseFrom} gives. Threading: stateless.
  */
-final class AckDecoder {
+public final class AckDecoder {
     private AckDecoder() {
     }
 
@@ -19,7 +21,7 @@ final class AckDecoder {
      *
      * @throws InvalidProtocolBufferException when it is not an Ack
      */
-    static Command.AckMsg decode(String ackInbox, byte[] data) throws InvalidProtocolBufferException {
+    public static Command.AckMsg decode(String ackInbox, byte[] data) throws InvalidProtocolBufferException {
         int p = 0;
         int subjectAt = 0;
         int subjectLen = 0;

@@ -1,4 +1,6 @@
-package io.stanchion.engine;
+package io.stanchion.codec;
+
+import io.stanchion.engine.Command;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;

@@ -1,4 +1,4 @@
-package io.stanchion.engine;
+package io.stanchion.codec;
 
 import com.google.protobuf.CodedOutputStream;
 import io.stanchion.protocol.pb.CloseResponse;
@@ -15,18 +15,18 @@ import java.io.ByteArrayOutputStream;
  * Encodes and sends everything the server says to clients: responses, PubAcks and deliveries. A reply subject that
  * is empty (fire-and-forget requests) is not answered. Threading: any thread (the transport is thread-safe).
  */
-final class Replies {
-    static final byte[] EMPTY = new byte[0];
+public final class Replies {
+    public static final byte[] EMPTY = new byte[0];
 
     private final Transport transport;
     private final Subjects subjects;
 
-    Replies(Transport transport, Subjects subjects) {
+    public Replies(Transport transport, Subjects subjects) {
         this.transport = transport;
         this.subjects = subjects;
     }
 
-    void pubAck(String reply, String guid, String error) {
+    public void pubAck(String reply, String guid, String error) {
         if (isEmpty(reply)) {
             return;
         }
@@ -41,7 +41,7 @@ final class Replies {
      * {@code PubAck{guid}} without a builder: the hot path sends one per message. A guid of fewer than 128 ASCII
      * characters (NUIDs are 22) is written directly: tag, one-byte length, the characters.
      */
-    static byte[] encodeOkPubAck(String guid) {
+    public static byte[] encodeOkPubAck(String guid) {
         int n = guid.length();
         if (n == 0) {
             return EMPTY;
@@ -72,12 +72,12 @@ final class Replies {
         return out;
     }
 
-    void connectError(String reply, String error) {
+    public void connectError(String reply, String error) {
         send(reply, ConnectResponse.newBuilder().setError(error).build().toByteArray());
     }
 
     /** The success response; ping fields only for protocol 1 clients, echoing what they asked for. */
-    void connectOk(String reply, ConnectRequest request) {
+    public void connectOk(String reply, ConnectRequest request) {
         ConnectResponse.Builder b = ConnectResponse.newBuilder()
                 .setPubPrefix(subjects.publishPrefix())
                 .setSubRequests(subjects.subscribe())
@@ -93,7 +93,7 @@ final class Replies {
         send(reply, b.build().toByteArray());
     }
 
-    void subscriptionResponse(String reply, String ackInbox, String error) {
+    public void subscriptionResponse(String reply, String ackInbox, String error) {
         SubscriptionResponse.Builder b = SubscriptionResponse.newBuilder();
         if (ackInbox != null) {
             b.setAckInbox(ackInbox);
@@ -104,16 +104,16 @@ final class Replies {
         send(reply, b.build().toByteArray());
     }
 
-    void closeResponse(String reply, String error) {
+    public void closeResponse(String reply, String error) {
         send(reply, error == null ? EMPTY : CloseResponse.newBuilder().setError(error).build().toByteArray());
     }
 
-    void pingResponse(String reply, String error) {
+    public void pingResponse(String reply, String error) {
         send(reply, error == null ? EMPTY : PingResponse.newBuilder().setError(error).build().toByteArray());
     }
 
     /** First delivery: the stored record is the encoded MsgProto, sent as is. */
-    void deliver(String inbox, byte[] record) {
+    public void deliver(String inbox, byte[] record) {
         transport.publish(inbox, record);
     }
 
@@ -122,7 +122,7 @@ final class Replies {
      * appending {@code redelivered=true} (field 6) and {@code redeliveryCount} (field 7) to the stored record yields
      * the flagged message without decoding it.
      */
-    static byte[] redelivered(byte[] record, int count) {
+    public static byte[] redelivered(byte[] record, int count) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(record.length + 8);
         out.writeBytes(record);
         out.write(0x30); // field 6, varint

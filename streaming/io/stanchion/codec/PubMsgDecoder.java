@@ -1,4 +1,6 @@
-package io.stanchion.engine;
+package io.stanchion.codec;
+
+import io.stanchion.engine.Command;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -18,7 +20,7 @@ import java.util.Arrays;
  *
  * <p>Threading: one instance per transport thread (the caches are not shared).
  */
-final class PubMsgDecoder {
+public final class PubMsgDecoder {
     private final Interned<String> strings = new Interned<>() {
         @Override
         String make(byte[] b, int at, int len) {
@@ -39,7 +41,7 @@ final class PubMsgDecoder {
     };
 
     /** A NATS subject (the reply subject of a publish) from its UTF-8 bytes, cached. */
-    String subject(byte[] b, int at, int len) {
+    public String subject(byte[] b, int at, int len) {
         return subjects.get(b, at, len);
     }
 
@@ -48,7 +50,7 @@ final class PubMsgDecoder {
      *
      * @throws InvalidProtocolBufferException when it is not a PubMsg
      */
-    Command.Publish decode(byte[] b, int at, int len, String reply, long receivedNanos)
+    public Command.Publish decode(byte[] b, int at, int len, String reply, long receivedNanos)
             throws InvalidProtocolBufferException {
         String clientId = "";
         String guid = "";
@@ -102,7 +104,7 @@ final class PubMsgDecoder {
     }
 
     /** Through the generated parser: the rare message this reader does not handle. */
-    static Command.Publish generic(byte[] b, int at, int len, String reply, long receivedNanos)
+    public static Command.Publish generic(byte[] b, int at, int len, String reply, long receivedNanos)
             throws InvalidProtocolBufferException {
         PubMsg m = PubMsg.parser().parseFrom(b, at, len);
         return new Command.Publish(m.getClientID(), m.getConnID(), m.getGuid(), m.getSubject(), m.getReply(),

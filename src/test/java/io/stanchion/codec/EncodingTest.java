@@ -1,4 +1,7 @@
-package io.stanchion.engine;
+package io.stanchion.codec;
+
+import io.stanchion.engine.Command;
+
 
 import com.google.protobuf.ByteString;
 import io.stanchion.protocol.pb.MsgProto;
@@ -16,7 +19,7 @@ class EncodingTest {
         ByteString data = ByteString.copyFromUtf8("payload \u00e9");
         for (String reply : new String[] {"", "_INBOX.reply"}) {
             for (ByteString d : new ByteString[] {ByteString.EMPTY, data}) {
-                byte[] ours = Publishes.encode(123_456_789L, "orders.eu", reply, d, 1_700_000_000_123_456_789L);
+                byte[] ours = MsgRecord.encode(123_456_789L, "orders.eu", reply, d, 1_700_000_000_123_456_789L);
                 byte[] theirs = MsgProto.newBuilder().setSequence(123_456_789L).setSubject("orders.eu")
                         .setReply(reply).setData(d).setTimestamp(1_700_000_000_123_456_789L).build().toByteArray();
                 assertThat(ours).isEqualTo(theirs);
@@ -37,7 +40,7 @@ class EncodingTest {
                 ByteString d = ByteString.copyFrom(payload);
                 long seq = seqs[r.nextInt(seqs.length)];
                 long ts = stamps[r.nextInt(stamps.length)];
-                assertThat(Publishes.encode(seq, subject, reply, d, ts)).isEqualTo(MsgProto.newBuilder()
+                assertThat(MsgRecord.encode(seq, subject, reply, d, ts)).isEqualTo(MsgProto.newBuilder()
                         .setSequence(seq).setSubject(subject).setReply(reply).setData(d).setTimestamp(ts).build()
                         .toByteArray());
             }
@@ -46,7 +49,7 @@ class EncodingTest {
 
     @Test
     void redeliveryAppendsTheFlagAndCountThatParseBack() throws Exception {
-        byte[] record = Publishes.encode(7, "c", "", ByteString.copyFromUtf8("x"), 42);
+        byte[] record = MsgRecord.encode(7, "c", "", ByteString.copyFromUtf8("x"), 42);
         MsgProto m = MsgProto.parseFrom(Replies.redelivered(record, 300));
         assertThat(m.getSequence()).isEqualTo(7);
         assertThat(m.getRedelivered()).isTrue();
