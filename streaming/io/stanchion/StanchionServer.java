@@ -288,8 +288,8 @@ public final class StanchionServer implements AutoCloseable {
         }
         if (connectionsClosed.compareAndSet(false, true)) {
             output.stopReceiving();
+            engine.close(); // commits and writes out what it holds; requests still arriving on jnats are refused
             transport.close();
-            engine.close();
             output.close();
             stores.close();
         }

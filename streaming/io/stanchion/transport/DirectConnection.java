@@ -41,6 +41,8 @@ final class DirectConnection implements AutoCloseable {
     /** Written out when a batch's commands reach this size. */
     private static final int FLUSH_AT = 256 * 1024;
     private static final byte[] PONG = "PONG\r\n".getBytes(StandardCharsets.US_ASCII);
+    /** No byte from the server for this long ends the connection (2.5 of the broker's default ping intervals). */
+    static final int READ_TIMEOUT_MILLIS = 300_000;
     private static final Pattern MAX_PAYLOAD = Pattern.compile("\"max_payload\"\\s*:\\s*(\\d+)");
     private static final Pattern TLS_REQUIRED = Pattern.compile("\"tls_required\"\\s*:\\s*true");
 
@@ -141,7 +143,9 @@ final class DirectConnection implements AutoCloseable {
                     break;
                 }
             }
-            s.setSoTimeout(0);
+            // nats-server PINGs every client every 2 minutes by default: silence for longer than READ_TIMEOUT
+            // means a peer that is gone without a reset (a partition, a crashed host).
+            s.setSoTimeout(READ_TIMEOUT_MILLIS);
             DirectConnection p = new DirectConnection(s, in, maxPayload);
             p.reader.start();
             return p;
@@ -211,9 +215,10 @@ final class DirectConnection implements AutoCloseable {
         if (broken) {
             return;
         }
+        // Stamped before the lock: a PONG or SUB write blocked while holding it counts as this write's stall.
+        writeStartedNanos = System.nanoTime() | 1; // never 0 while writing
         try {
             synchronized (writeLock) {
-                writeStartedNanos = System.nanoTime() | 1; // never 0 while writing
                 out.write(buf, 0, n);
             }
         } catch (IOException e) {
@@ -277,11 +282,22 @@ final class DirectConnection implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            fail("interrupted while subscribing");
             throw new IOException("interrupted while subscribing");
         } catch (IOException e) {
             fail("subscribe failed: " + e.getMessage());
             throw e;
         }
+    }
+
+    /**
+     * Waits up to {@code millis} for the reader thread to end (after the connection broke: a handler may still be
+     * running on it); true when it has ended. The handlers are not thread-safe: a new connection must not run them
+     * while the old reader still does.
+     */
+    boolean awaitReaderEnd(long millis) throws InterruptedException {
+        reader.join(millis);
+        return !reader.isAlive();
     }
 
     /** Messages arriving from now on are dropped (shutdown: the engine stops taking them). */
@@ -296,7 +312,7 @@ final class DirectConnection implements AutoCloseable {
                 public void msg(int sid, byte[] buf, int subjectAt, int subjectLen, int replyAt, int replyLen,
                                 int dataAt, int dataLen) {
                     RawMessageHandler[] table = handlers;
-                    if (receiving && sid > 0 && sid < table.length) {
+                    if (receiving && !broken && sid > 0 && sid < table.length) {
                         try {
                             table[sid].onMessage(buf, subjectAt, subjectLen, replyAt, replyLen, dataAt, dataLen);
                         } catch (RuntimeException e) { // a bug confined to this message, as jnats treats it
@@ -326,8 +342,13 @@ final class DirectConnection implements AutoCloseable {
                 }
             });
             fail("closed by the server");
+        } catch (java.net.SocketTimeoutException e) {
+            fail("nothing from the server for " + READ_TIMEOUT_MILLIS / 1000 + " s");
         } catch (IOException e) {
             fail(e.getMessage());
+        } catch (RuntimeException | Error e) {
+            fail(e.toString());
+            throw e;
         }
     }
 

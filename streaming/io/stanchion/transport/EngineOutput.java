@@ -78,7 +78,7 @@ public final class EngineOutput implements Transport, AutoCloseable {
             return t;
         });
         connectOnce(true);
-        connector.scheduleWithFixedDelay(() -> connectOnce(false), TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        connector.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** The engine's output over {@code jnats}, with a direct publishing connection when the configuration allows. */
@@ -150,6 +150,24 @@ public final class EngineOutput implements Transport, AutoCloseable {
         }
     }
 
+    private static boolean oldReaderEnded(DirectConnection old) {
+        try {
+            return old.awaitReaderEnd(2_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** One connector tick; an unexpected failure is logged and the next tick runs as usual. */
+    private void tick() {
+        try {
+            connectOnce(false);
+        } catch (RuntimeException e) {
+            LOG.warn("Direct NATS connection upkeep failed", e);
+        }
+    }
+
     private synchronized void connectOnce(boolean first) {
         if (closed || givenUp) {
             return;
@@ -179,14 +197,25 @@ public final class EngineOutput implements Transport, AutoCloseable {
                 next.close();
                 return;
             }
+            if (receivingDirect && d != null && !oldReaderEnded(d)) {
+                next.close(); // the old reader still runs a handler (the engine's queue is full): next tick
+                return;
+            }
+            // What went out through jnats meanwhile must be written before the direct connection overtakes it
+            // (a subscription's response before its first delivery).
+            jnats.flush(CONNECT_TIMEOUT);
             if (receivingDirect) {
                 next.subscribe(routes, SUBSCRIBE_TIMEOUT);
             }
             direct = next;
+            if (closed) { // close() ran meanwhile and saw the previous connection
+                next.close();
+                return;
+            }
             attemptEveryTicks = 1;
             failedAttempts = 0;
             if (!first) {
-                LOG.info("NATS publishing connection to {} restored", Redaction.urls(url));
+                LOG.info("Direct NATS connection to {} restored", Redaction.urls(url));
             }
         } catch (DirectConnection.TlsRequired e) {
             giveUp(e.getMessage());
@@ -290,8 +319,7 @@ public final class EngineOutput implements Transport, AutoCloseable {
         }
         DirectConnection d = direct;
         if (d != null) {
-            d.flush();
-            d.close();
+            d.close(); // not flushed here: the engine thread writes its last batch out before it ends
         }
     }
 }
