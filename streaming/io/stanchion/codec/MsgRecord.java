@@ -53,6 +53,16 @@ public final class MsgRecord {
         return out;
     }
 
+    /** One length-delimited string field (field number below 16: a one-byte tag) as an array of its own. */
+    static byte[] stringField(int field, String s) {
+        byte[] utf8 = isAscii(s) ? null : s.getBytes(StandardCharsets.UTF_8);
+        int len = utf8 == null ? s.length() : utf8.length;
+        byte[] out = new byte[1 + varintSize(len) + len];
+        out[0] = (byte) (field << 3 | 2);
+        putString(out, 1, s, utf8, len);
+        return out;
+    }
+
     private static boolean isAscii(String s) {
         for (int i = 0; i < s.length(); i++) {
             if (s.charAt(i) >= 0x80) {

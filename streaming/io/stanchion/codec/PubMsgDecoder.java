@@ -21,19 +21,14 @@ import java.util.Arrays;
  * <p>Threading: one instance per transport thread (the caches are not shared).
  */
 public final class PubMsgDecoder {
-    private final Interned<String> strings = new Interned<>() {
-        @Override
-        String make(byte[] b, int at, int len) {
-            return new String(b, at, len, StandardCharsets.ISO_8859_1); // checked ASCII: the same as UTF-8
-        }
-    };
     private final Interned<ByteString> connIds = new Interned<>() {
         @Override
         ByteString make(byte[] b, int at, int len) {
             return ByteString.copyFrom(b, at, len);
         }
     };
-    private final Interned<String> subjects = new Interned<>() {
+    /** Client IDs, channels and reply subjects: one cache of UTF-8 strings. */
+    private final Interned<String> strings = new Interned<>() {
         @Override
         String make(byte[] b, int at, int len) {
             return new String(b, at, len, StandardCharsets.UTF_8);
@@ -42,7 +37,7 @@ public final class PubMsgDecoder {
 
     /** A NATS subject (the reply subject of a publish) from its UTF-8 bytes, cached. */
     public String subject(byte[] b, int at, int len) {
-        return subjects.get(b, at, len);
+        return strings.get(b, at, len);
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.stanchion.codec;
 
-import com.google.protobuf.CodedOutputStream;
 import io.stanchion.protocol.pb.CloseResponse;
 import io.stanchion.protocol.pb.ConnectRequest;
 import io.stanchion.protocol.pb.ConnectResponse;
@@ -37,39 +36,9 @@ public final class Replies {
         transport.publish(reply, PubAck.newBuilder().setGuid(guid).setError(error).build().toByteArray());
     }
 
-    /**
-     * {@code PubAck{guid}} without a builder: the hot path sends one per message. A guid of fewer than 128 ASCII
-     * characters (NUIDs are 22) is written directly: tag, one-byte length, the characters.
-     */
+    /** {@code PubAck{guid}} without a builder (the hot path sends one per message): tag, length, UTF-8 bytes. */
     public static byte[] encodeOkPubAck(String guid) {
-        int n = guid.length();
-        if (n == 0) {
-            return EMPTY;
-        }
-        if (n < 128) {
-            byte[] out = new byte[2 + n];
-            out[0] = (byte) (PubAck.GUID_FIELD_NUMBER << 3 | 2); // length-delimited
-            out[1] = (byte) n;
-            int i = 0;
-            while (i < n) {
-                char c = guid.charAt(i);
-                if (c >= 0x80) {
-                    break;
-                }
-                out[2 + i++] = (byte) c;
-            }
-            if (i == n) {
-                return out;
-            }
-        }
-        byte[] out = new byte[CodedOutputStream.computeStringSize(PubAck.GUID_FIELD_NUMBER, guid)];
-        CodedOutputStream cos = CodedOutputStream.newInstance(out);
-        try {
-            cos.writeString(PubAck.GUID_FIELD_NUMBER, guid);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("PubAck encoding", e);
-        }
-        return out;
+        return guid.isEmpty() ? EMPTY : MsgRecord.stringField(PubAck.GUID_FIELD_NUMBER, guid);
     }
 
     public void connectError(String reply, String error) {

@@ -34,6 +34,8 @@ final class ProtocolReader {
     private final InputStream in;
     private final long maxMessage;
     private byte[] buf = new byte[INITIAL];
+    /** Start and length of each token of the line being parsed (reused). */
+    private final int[] tokens = new int[10];
     private int start;
     private int end;
 
@@ -142,8 +144,6 @@ final class ProtocolReader {
         sink.msg(sid, b, at[0], at[1], reply ? at[4] : 0, reply ? at[5] : 0, dataAt, (int) (total - headerLen));
         return next + (int) total + 2;
     }
-
-    private final int[] tokens = new int[10];
 
     /**
      * Reads more bytes: compacts the buffer, grows it when {@code needed} (bytes from {@code start}) do not fit.

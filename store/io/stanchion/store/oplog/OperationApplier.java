@@ -6,6 +6,7 @@ import io.stanchion.store.StateStore;
 import io.stanchion.store.StoreException;
 
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -27,22 +28,14 @@ public final class OperationApplier {
     }
 
     public void apply(Operation op) {
-        if (op instanceof Operation.Batch b) {
-            Set<ChannelLog> touched = new LinkedHashSet<>();
-            for (Operation o : b.operations()) {
-                ChannelLog log = applyOne(o);
-                if (log != null) {
-                    touched.add(log);
-                }
+        Set<ChannelLog> touched = new LinkedHashSet<>();
+        for (Operation o : op instanceof Operation.Batch b ? b.operations() : List.of(op)) {
+            ChannelLog log = applyOne(o);
+            if (log != null) {
+                touched.add(log);
             }
-            for (ChannelLog log : touched) {
-                log.flush(fsync);
-            }
-            state.flush(fsync);
-            return;
         }
-        ChannelLog log = applyOne(op);
-        if (log != null) {
+        for (ChannelLog log : touched) {
             log.flush(fsync);
         }
         state.flush(fsync);

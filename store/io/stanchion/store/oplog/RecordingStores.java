@@ -119,9 +119,8 @@ public final class RecordingStores {
         @Override
         public long append(long timestampNanos, byte[] record) {
             long seq = log.append(timestampNanos, record);
-            StoredMessage stored = log.read(seq); // the timestamp as the log keeps it (clamped non-decreasing)
-            record(new Operation.Append(log.name(), seq, stored == null ? timestampNanos : stored.timestampNanos(),
-                    record.clone()));
+            // The timestamp as given: a follower's log clamps it exactly as this one did (ChannelLog#append).
+            record(new Operation.Append(log.name(), seq, timestampNanos, record.clone()));
             return seq;
         }
 
