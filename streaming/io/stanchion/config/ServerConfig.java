@@ -96,6 +96,8 @@ public final class ServerConfig {
     public final String httpHost;
     /** Whether the monitoring JSON endpoints answer {@code ?callback=fn} with JSONP (off: plain JSON). */
     public final boolean httpJsonp;
+    /** Clustering settings; {@code null} when the server runs alone (not clustered). */
+    public final ClusterConfig cluster;
     /**
      * Host names (or addresses) a monitoring request's Host header may name besides the bound address (and, on a
      * loopback address, localhost / 127.0.0.1 / [::1]); {@code *} accepts any. Lower case, without ports.
@@ -140,6 +142,7 @@ public final class ServerConfig {
         this.httpPort = b.httpPort;
         this.httpHost = b.httpHost;
         this.httpJsonp = b.httpJsonp;
+        this.cluster = b.cluster;
         this.httpAllowedHosts = List.copyOf(b.httpAllowedHosts);
     }
 
@@ -199,6 +202,7 @@ public final class ServerConfig {
         b.httpPort = httpPort;
         b.httpHost = httpHost;
         b.httpJsonp = httpJsonp;
+        b.cluster = cluster;
         b.httpAllowedHosts = httpAllowedHosts;
         return b;
     }
@@ -244,6 +248,7 @@ public final class ServerConfig {
         private int httpPort;
         private String httpHost;
         private boolean httpJsonp;
+        private ClusterConfig cluster;
         private List<String> httpAllowedHosts = List.of();
 
         public Builder() {
@@ -251,6 +256,7 @@ public final class ServerConfig {
         }
 
         public Builder clusterId(String v) { clusterId = v; return this; }
+        public Builder cluster(ClusterConfig v) { cluster = v; return this; }
         public Builder storeType(StoreType v) { storeType = v; return this; }
         public Builder dir(Path v) { dir = v; return this; }
         public Builder natsUrls(List<String> v) { natsUrls = v; return this; }
@@ -360,6 +366,9 @@ public final class ServerConfig {
             }
             if (inboundMaxBytes < 1) {
                 throw new IllegalArgumentException("the inbound queue's byte bound must be at least 1");
+            }
+            if (cluster != null && storeType != StoreType.FILE) {
+                throw new IllegalArgumentException("clustered mode requires the FILE store (-store file -dir <path>)");
             }
             return new ServerConfig(this);
         }
