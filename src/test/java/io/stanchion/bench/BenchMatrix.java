@@ -59,6 +59,15 @@ public final class BenchMatrix {
             "                    and JetStream, fresh servers each round; msg/s, server / nats-server / client CPU",
             "                    per message, peak RSS); defaults -n 100k -backlog 1m -nsync 20k -runs 3",
             "                    (-n, -backlog, -nsync, -runs, -ms, -mpa, -mif, -serverjvm apply)",
+            "  -issue13          instead: the clustered table of issue 13: a three-node nats-server cluster (routes",
+            "                    on loopback), JetStream R3 against a three-node Stanchion cluster (with and without",
+            "                    -cluster_sync): async publish, 1 pub + 1 sub, and failover (kill -9 of the leader",
+            "                    to the first PubAck); defaults -n 100k -runs 3 (-n, -runs, -ms, -mpa, -mif,",
+            "                    -serverjvm apply)",
+            "  -nosync           -issue13: skip the -cluster_sync cluster",
+            "  -lean             -issue13: also the lean clients (raw STAN protocol / plain JetStream publishes)",
+            "  -failovers <k>    -issue13: kill -9 measurements per system (default 3; 0: none)",
+            "  -failoverwait <ms> -issue13: the failover publisher's PubAck time-out (default 500)",
             "  -n <n>            messages per async / pub+sub run (default 1m)",
             "  -nsync <n>        messages per sync-publish run (default 20k)",
             "  -backlog <n>      backlog replayed to one subscriber (default 1m)",
@@ -88,6 +97,16 @@ public final class BenchMatrix {
     boolean quick;
     /** -issue11: the publish-path table of issue 11 instead of the matrix ({@link PublishPathMatrix}). */
     boolean issue11;
+    /** -issue13: the clustered table of issue 13 instead of the matrix ({@link ClusterBench}). */
+    boolean issue13;
+    /** -issue13: also run Stanchion with -cluster_sync (off with -nosync). */
+    boolean clusterSync = true;
+    /** -issue13: also the lean clients (raw STAN protocol, plain JetStream publishes), not only the official APIs. */
+    boolean leanClients;
+    /** -issue13: kill -9 / first-PubAck measurements per system. */
+    int failovers = 3;
+    /** -issue13: the failover publisher's PubAck time-out (ms) before it publishes again. */
+    int failoverAckWaitMillis = 500;
     /** Flags given on the command line (a preset only fills in the others). */
     final java.util.Set<String> given = new java.util.HashSet<>();
     long n = 1_000_000;
@@ -133,6 +152,8 @@ public final class BenchMatrix {
     // ---- state
     Path tmp;
     NatsServerProcess nats;
+    /** Set by modes without a single nats-server of their own (-issue13: the first server of its cluster). */
+    String natsUrl;
     String natsVersion = "?";
     String loadStart;
     final List<Row> rows = new ArrayList<>();
@@ -157,7 +178,8 @@ public final class BenchMatrix {
             System.exit(2);
             return;
         }
-        int rc = m.profile != null ? m.runProfile() : m.issue11 ? new PublishPathMatrix(m).run() : m.runMatrix();
+        int rc = m.profile != null ? m.runProfile() : m.issue11 ? new PublishPathMatrix(m).run()
+                : m.issue13 ? new ClusterBench(m).run() : m.runMatrix();
         System.exit(rc);
     }
 
@@ -175,6 +197,9 @@ public final class BenchMatrix {
                     restartN = 250_000;
                 }
                 case "-issue11" -> issue11 = true;
+                case "-issue13" -> issue13 = true;
+                case "-nosync" -> clusterSync = false;
+                case "-lean" -> leanClients = true;
                 case "-nowrite" -> write = false;
                 case "-nocds" -> cds = false;
                 case "-nojvmoptions" -> jvmOptions = false;
@@ -195,6 +220,8 @@ public final class BenchMatrix {
                         case "-ms" -> msgSize = Integer.parseInt(v);
                         case "-mpa" -> mpa = Integer.parseInt(v);
                         case "-mif" -> mif = Integer.parseInt(v);
+                        case "-failovers" -> failovers = Integer.parseInt(v);
+                        case "-failoverwait" -> failoverAckWaitMillis = Integer.parseInt(v);
                         case "-only" -> only = List.of(v.toUpperCase(Locale.ROOT).split(","));
                         case "-serverjvm" -> serverJvm = v.isBlank() ? List.of() : List.of(v.trim().split("\\s+"));
                         case "-out" -> out = Path.of(v);
@@ -217,6 +244,14 @@ public final class BenchMatrix {
             nSync = given.contains("-nsync") ? nSync : 20_000;
             runs = given.contains("-runs") ? runs : 3;
             msgSize = given.contains("-ms") ? msgSize : 128;
+        }
+        if (issue13) {
+            n = given.contains("-n") ? n : ClusterBench.DEFAULT_N;
+            runs = given.contains("-runs") ? runs : 3;
+            msgSize = given.contains("-ms") ? msgSize : 128;
+        }
+        if (failovers < 0 || failoverAckWaitMillis < 1) {
+            throw new IllegalArgumentException("-failovers must not be negative, -failoverwait at least 1 ms");
         }
     }
 
@@ -265,7 +300,7 @@ public final class BenchMatrix {
     }
 
     List<String> serverArgs(String cfg, Path dir, String clusterId) {
-        List<String> args = new ArrayList<>(List.of("-ns", nats.url(), "-cid", clusterId,
+        List<String> args = new ArrayList<>(List.of("-ns", natsUrl(), "-cid", clusterId,
                 "-mm", "0", "-mb", "0", "-mc", "0", "-msu", "0"));
         if (cfg.startsWith("FILE")) {
             args.addAll(List.of("-st", "FILE", "--dir", dir.toString()));
@@ -367,6 +402,18 @@ public final class BenchMatrix {
         return launchMode + ", " + jvmOptionsMode;
     }
 
+    /** The NATS URL servers and clients use: the benchmark's nats-server, or {@link #natsUrl} when set. */
+    String natsUrl() {
+        return natsUrl != null ? natsUrl : nats.url();
+    }
+
+    /** The JVM options a server with these arguments starts with (AppCDS, config/jvm.options, -serverjvm). */
+    List<String> launchJvmOptions(List<String> args) {
+        List<String> all = new ArrayList<>(cdsFlags);
+        all.addAll(serverJvmOptions(serverJvm, args));
+        return all;
+    }
+
     ServerProcess startServer(List<String> jvm, List<String> args, boolean freshLaunch) throws Exception {
         List<String> all = new ArrayList<>(cdsFlags);
         all.addAll(serverJvmOptions(jvm, args));
@@ -397,7 +444,7 @@ public final class BenchMatrix {
 
     StanBench.Config base(String clusterId, StanBench.Mode mode, String subject) {
         StanBench.Config c = new StanBench.Config();
-        c.url = nats.url();
+        c.url = natsUrl();
         c.clusterId = clusterId;
         c.mode = mode;
         c.subject = subject;

@@ -66,9 +66,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code raw}: the STAN protocol spoken directly over jnats, with hand-encoded PubMsgs pipelined in a window
  *       of -mpa outstanding PubAcks, and raw SubscriptionRequests acking every message (acks are published without a
  *       flush each, jnats batches them). Little client CPU per message, so the server is what is measured.</li>
- *   <li>{@code js}: JetStream on the same nats-server: a file-storage, one-replica stream on the subject; publishes
- *       pipelined the same lean way (plain publish with a reply subject, JetStream's PubAck counted), or through
- *       the JetStream API's publishAsync with {@code -jsapi}; push consumers with explicit acks.</li>
+ *   <li>{@code js}: JetStream on the same nats-server: a file-storage stream on the subject (one replica, or
+ *       -replicas); publishes pipelined the same lean way (plain publish with a reply subject, JetStream's PubAck
+ *       counted), or through the JetStream API's publishAsync with {@code -jsapi}; push consumers with explicit
+ *       acks.</li>
  *   <li>{@code jspull}: as {@code js}, with pull consumers fetching batches of -batch (jnats' consume()).</li>
  *   <li>{@code echo}: a responder that answers every request with a PubAck-sized reply (24 bytes) and publishers
  *       pipelining requests the way raw mode pipelines PubMsgs: the request/reply ceiling of the transport.</li>
@@ -117,6 +118,7 @@ public final class StanBench {
             "  -qgroup <name>  subscribers join this queue group (JetStream: deliver group / shared pull consumer)",
             "  -io             subscribers ignore old messages (NewOnly / DeliverPolicy.New)",
             "  -jsapi          js modes: publish with the JetStream API (publishAsync) instead of lean publishes",
+            "  -replicas <n>   js modes: replicas of the stream when the run creates it (default 1)",
             "  -extresponder   echo mode: a responder runs elsewhere (EchoResponder); start none here",
             "  -csv <file>     append per-client results and latency percentiles as CSV",
             "  -timeout <s>    give up after this many seconds (default 300)",
@@ -141,6 +143,8 @@ public final class StanBench {
         public String qgroup;
         public boolean ignoreOld;
         public boolean jsApi;
+        /** js modes: replicas of a stream the run creates (3 on a three-node nats-server cluster). */
+        public int replicas = 1;
         /** echo mode: a responder already runs elsewhere (EchoResponder), do not start one in this JVM. */
         public boolean externalResponder;
         public String csv;
@@ -168,7 +172,7 @@ public final class StanBench {
                     case "-q", "-quiet" -> c.quiet = true;
                     case "-h", "-help" -> throw new IllegalArgumentException(USAGE);
                     case "-s", "-cid", "-c", "-id", "-mode", "-np", "-ns", "-n", "-ms", "-mpa", "-mif", "-batch",
-                            "-qgroup", "-csv", "-timeout", "-subj", "-runid" -> {
+                            "-qgroup", "-csv", "-timeout", "-subj", "-runid", "-replicas" -> {
                         if (value == null) {
                             if (i + 1 >= args.length) {
                                 throw new IllegalArgumentException("flag " + a + " needs a value\n" + USAGE);
@@ -207,6 +211,7 @@ public final class StanBench {
                 case "-timeout" -> timeoutSeconds = Integer.parseInt(v);
                 case "-subj" -> subject = v;
                 case "-runid" -> runId = v;
+                case "-replicas" -> replicas = Integer.parseInt(v);
                 default -> throw new IllegalArgumentException(flag);
             }
         }
@@ -229,8 +234,8 @@ public final class StanBench {
             if (numPubs < 0 || numSubs < 0 || numMsgs < 0 || msgSize < 0) {
                 throw new IllegalArgumentException("-np, -ns, -n and -ms must not be negative");
             }
-            if (maxPubAcksInFlight < 1 || maxInFlight < 1 || batch < 1) {
-                throw new IllegalArgumentException("-mpa, -mif and -batch must be at least 1");
+            if (maxPubAcksInFlight < 1 || maxInFlight < 1 || batch < 1 || replicas < 1) {
+                throw new IllegalArgumentException("-mpa, -mif, -batch and -replicas must be at least 1");
             }
             if (numPubs == 0 && numSubs == 0) {
                 throw new IllegalArgumentException("nothing to do: -np 0 and -ns 0");
@@ -255,6 +260,7 @@ public final class StanBench {
             c.qgroup = qgroup;
             c.ignoreOld = ignoreOld;
             c.jsApi = jsApi;
+            c.replicas = replicas;
             c.externalResponder = externalResponder;
             c.csv = csv;
             c.timeoutSeconds = timeoutSeconds;
@@ -673,7 +679,7 @@ public final class StanBench {
                         jsm.getStreamInfo(stream);
                     } catch (JetStreamApiException notFound) {
                         jsm.addStream(StreamConfiguration.builder().name(stream).subjects(c.subject)
-                                .storageType(StorageType.File).replicas(1).build());
+                                .storageType(StorageType.File).replicas(c.replicas).build());
                     }
                 }
                 case ECHO -> {
