@@ -608,10 +608,12 @@ final class ClusterBench {
                 }
                 long r0 = System.nanoTime();
                 c.restart(killed, Duration.ofSeconds(60));
-                BenchMatrix.log(String.format(Locale.ROOT, "    node %s restarted, back in the cluster as %s in %.1f s",
-                        StanchionCluster.IDS[killed], c.status(killed), (System.nanoTime() - r0) / 1e9));
-                // let it catch up with the log while the publisher goes on
-                Thread.sleep(2_000);
+                double back = (System.nanoTime() - r0) / 1e9;
+                // a node that led rebuilds its stores from the Raft log: wait until it is done (its CPU quiet)
+                boolean quiet = c.awaitQuiet(killed, Duration.ofSeconds(90));
+                BenchMatrix.log(String.format(Locale.ROOT, "    node %s restarted: %s after %.1f s, caught up (CPU "
+                                + "quiet) after %.1f s%s", StanchionCluster.IDS[killed], c.status(killed), back,
+                        (System.nanoTime() - r0) / 1e9, quiet ? "" : " — STILL BUSY, going on"));
             }
         }
     }

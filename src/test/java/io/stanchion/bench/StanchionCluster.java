@@ -213,6 +213,27 @@ final class StanchionCluster implements AutoCloseable {
         awaitClustered(i, System.nanoTime() + timeout.toNanos());
     }
 
+    /**
+     * Waits until node i's JVM uses less than a quarter of a core over half a second: a restarted node that led
+     * rebuilds its stores from the Raft log and catches up with the leader, and nothing tells when that is done but
+     * its CPU going quiet (with a slow publisher running). Returns false when it did not within the time-out.
+     */
+    boolean awaitQuiet(int i, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long pid = nodes[i].pid();
+        CpuSample before = CpuSample.read(pid);
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(500);
+            CpuSample now = CpuSample.read(pid);
+            double cores = (double) now.cpuSince(before) / (now.atNanos() - before.atNanos());
+            if (cores < 0.25) {
+                return true;
+            }
+            before = now;
+        }
+        return false;
+    }
+
     ServerProcess node(int i) {
         return nodes[i];
     }
