@@ -62,7 +62,7 @@ public final class BenchMatrix {
             "  -issue13          instead: the clustered table of issue 13: a three-node nats-server cluster (routes",
             "                    on loopback), JetStream R3 against a three-node Stanchion cluster (with and without",
             "                    -cluster_sync): async publish, 1 pub + 1 sub, and failover (kill -9 of the leader",
-            "                    to the first PubAck); defaults -n 100k -runs 3 (-n, -runs, -ms, -mpa, -mif,",
+            "                    to the first PubAck); defaults -n 100k -runs 5 (-n, -runs, -ms, -mpa, -mif,",
             "                    -serverjvm apply)",
             "  -nosync           -issue13: skip the -cluster_sync cluster",
             "  -lean             -issue13: also the lean clients (raw STAN protocol / plain JetStream publishes)",
@@ -247,7 +247,7 @@ public final class BenchMatrix {
         }
         if (issue13) {
             n = given.contains("-n") ? n : ClusterBench.DEFAULT_N;
-            runs = given.contains("-runs") ? runs : 3;
+            runs = given.contains("-runs") ? runs : 5;
             msgSize = given.contains("-ms") ? msgSize : 128;
         }
         if (failovers < 0 || failoverAckWaitMillis < 1) {

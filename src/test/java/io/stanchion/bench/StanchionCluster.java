@@ -234,6 +234,35 @@ final class StanchionCluster implements AutoCloseable {
         return false;
     }
 
+    static final String SERVING = "Serving clients as the cluster leader";
+    private static final Pattern LOG_TIME = Pattern.compile("^(\\d{4}/\\d\\d/\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}) ");
+    private static final java.time.format.DateTimeFormatter LOG_TIME_FORMAT =
+            java.time.format.DateTimeFormatter.ofPattern("yyyy/MM/dd HH:mm:ss.SSS");
+
+    /**
+     * The time (epoch ms, from its log line's timestamp) node i logged that it serves clients as the leader, the
+     * first such line at or after {@code afterEpochMillis}; -1 when there is none.
+     */
+    long servingSince(int i, long afterEpochMillis) {
+        if (nodes[i] == null) {
+            return -1;
+        }
+        for (String line : nodes[i].lines()) {
+            if (!line.contains(SERVING)) {
+                continue;
+            }
+            Matcher mm = LOG_TIME.matcher(line);
+            if (mm.find()) {
+                long t = java.time.LocalDateTime.parse(mm.group(1), LOG_TIME_FORMAT)
+                        .atZone(java.time.ZoneId.systemDefault()).toInstant().toEpochMilli();
+                if (t >= afterEpochMillis) {
+                    return t;
+                }
+            }
+        }
+        return -1;
+    }
+
     ServerProcess node(int i) {
         return nodes[i];
     }
