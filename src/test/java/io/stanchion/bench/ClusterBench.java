@@ -127,11 +127,13 @@ final class ClusterBench {
             for (int r = 1; r <= m.runs; r++) {
                 BenchMatrix.log("== round " + r + " of " + m.runs);
                 jetStreamRound(r);
-                if (plain != null) {
-                    stanchionRound(plain, STAN, r);
+                if (plain != null && !stanchionRound(plain, STAN, r)) {
+                    closeQuietly(plain);
+                    plain = null;
                 }
-                if (synced != null) {
-                    stanchionRound(synced, STAN_SYNC, r);
+                if (synced != null && !stanchionRound(synced, STAN_SYNC, r)) {
+                    closeQuietly(synced);
+                    synced = null;
                 }
             }
             closeQuietly(synced);
@@ -160,11 +162,11 @@ final class ClusterBench {
             BenchMatrix.writeSection(m.out, BEGIN, END, text);
             BenchMatrix.log("report written to " + m.out.toAbsolutePath());
         } else if (m.write) {
-            BenchMatrix.log("report NOT written to " + m.out + ": the Stanchion half did not run (-out <file> to "
-                    + "write it anyway)");
+            BenchMatrix.log("report NOT written to " + m.out + ": the Stanchion half did not complete (-out <file> "
+                    + "to write it anyway)");
         }
         if (stanchionProblem != null) {
-            BenchMatrix.log("FAILED: the Stanchion cluster did not start: " + firstLine(stanchionProblem));
+            BenchMatrix.log("FAILED: the Stanchion half did not complete: " + firstLine(stanchionProblem));
             return 1;
         }
         return 0;
@@ -203,6 +205,8 @@ final class ClusterBench {
         c.url = url;
         c.jsApi = js && !lean;
         c.replicas = 3;
+        // a run that stalls (a node gone) fails in two minutes, not in the matrix's ten
+        c.timeoutSeconds = 120;
         return c;
     }
 
@@ -264,13 +268,28 @@ final class ClusterBench {
         }
     }
 
-    private void stanchionRound(StanchionCluster c, String base, int r) throws Exception {
-        String url = stanLeaderUrl(c);
-        for (String sys : stanSystems(base)) {
-            measure(Workload.ASYNC, sys, r, BenchMatrix.async(config(sys, url, c.clusterId, subject("s.a")), m.n),
-                    c.pids());
-            measure(Workload.PUB_SUB, sys, r, BenchMatrix.pubSub(config(sys, url, c.clusterId, subject("s.e")), m.n),
-                    c.pids());
+    /**
+     * One round on a Stanchion cluster; false (the problem noted, the run's exit status 1, no report written unless
+     * -out) when a run did not complete: that cluster takes no further part.
+     */
+    private boolean stanchionRound(StanchionCluster c, String base, int r) throws Exception {
+        try {
+            String url = stanLeaderUrl(c);
+            for (String sys : stanSystems(base)) {
+                measure(Workload.ASYNC, sys, r, BenchMatrix.async(config(sys, url, c.clusterId, subject("s.a")), m.n),
+                        c.pids());
+                measure(Workload.PUB_SUB, sys, r,
+                        BenchMatrix.pubSub(config(sys, url, c.clusterId, subject("s.e")), m.n), c.pids());
+            }
+            return true;
+        } catch (IllegalStateException e) {
+            String dead = c.deadNodes();
+            String problem = label(base) + ", round " + r + ": " + firstLine(e.getMessage())
+                    + (dead.isEmpty() ? "" : " — " + dead);
+            BenchMatrix.log("STANCHION RUN FAILED, this cluster takes no further part: " + problem);
+            notes.add("**" + problem + "**");
+            stanchionProblem = stanchionProblem == null ? problem : stanchionProblem;
+            return false;
         }
     }
 
@@ -793,7 +812,7 @@ final class ClusterBench {
         }
         b.append("\n\n");
         if (stanchionProblem != null) {
-            b.append("**The Stanchion half did not run:** ").append(firstLine(stanchionProblem)).append("\n\n");
+            b.append("**The Stanchion half did not complete:** ").append(firstLine(stanchionProblem)).append("\n\n");
         }
         throughput(b);
         failoverTable(b);

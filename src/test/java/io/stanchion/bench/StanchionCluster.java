@@ -263,6 +263,26 @@ final class StanchionCluster implements AutoCloseable {
         return -1;
     }
 
+    /** What happened to the nodes that are no longer running: exit code and their first error line. */
+    String deadNodes() {
+        List<String> dead = new ArrayList<>();
+        for (int i = 0; i < nodes.length; i++) {
+            ServerProcess p = nodes[i];
+            if (p != null && !p.isAlive()) {
+                String error = p.lines().stream().filter(l -> l.contains("[ERROR]") || l.contains("Error"))
+                        .findFirst().orElse(lastLine(p));
+                Integer code = null;
+                try {
+                    code = p.awaitExit(Duration.ofSeconds(1));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                dead.add("node " + IDS[i] + " exited (status " + code + "): " + error.strip());
+            }
+        }
+        return String.join("; ", dead);
+    }
+
     ServerProcess node(int i) {
         return nodes[i];
     }
