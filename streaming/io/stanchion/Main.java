@@ -27,9 +27,9 @@ public final class Main {
         Logging.configure(config);
         // Any thread of the process (jnats', Netty's, ours) dying of an uncaught exception stops the server loudly:
         // during startup by exiting, afterwards through the server's fail-stop.
-        StanchionServer[] running = new StanchionServer[1];
+        RunningServer[] running = new RunningServer[1];
         Thread.setDefaultUncaughtExceptionHandler((t, e) -> {
-            StanchionServer s = running[0];
+            RunningServer s = running[0];
             if (s != null) {
                 s.failStop().uncaughtHandler().uncaughtException(t, e);
             } else {
@@ -38,9 +38,10 @@ public final class Main {
                 Runtime.getRuntime().halt(1);
             }
         });
-        StanchionServer server;
+        RunningServer server;
         try {
-            server = StanchionServer.start(config, () -> System.exit(1));
+            server = config.cluster != null ? io.stanchion.cluster.ClusterNode.start(config, () -> System.exit(1))
+                    : StanchionServer.start(config, () -> System.exit(1));
         } catch (StanchionServer.StartupException e) {
             org.slf4j.LoggerFactory.getLogger("io.stanchion.STREAM").error("Failed to start: {}",
                     Redaction.secrets(e.getMessage(), config));

@@ -14,13 +14,11 @@ import io.stanchion.store.MessageStore;
 import io.stanchion.store.RecoveredState;
 import io.stanchion.transport.EngineOutput;
 import io.stanchion.transport.JnatsTransport;
-import io.stanchion.transport.Route;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -37,7 +35,7 @@ import java.util.concurrent.Executors;
  * ({@code Main} exits the process with status 1). The monitoring server stays up until then and reports the
  * failure ({@code /healthz} 503, {@code /streaming/serverz} state FAILED).
  */
-public final class StanchionServer implements AutoCloseable {
+public final class StanchionServer implements RunningServer {
     private static final Logger LOG = LoggerFactory.getLogger("io.stanchion.STREAM");
     public static final String VERSION = "0.1.0";
 
@@ -139,15 +137,7 @@ public final class StanchionServer implements AutoCloseable {
             engine.start();
             metrics.bind(engine);
             Inbound inbound = new Inbound(engine, transport, subjects);
-            output.receive(List.of(
-                    new Route(subjects.discover(), inbound.connect()),
-                    new Route(subjects.pings(), inbound.ping()),
-                    new Route(subjects.publishWildcard(), inbound.publish(), inbound.rawPublish()),
-                    new Route(subjects.subscribe(), inbound.subscribe()),
-                    new Route(subjects.unsubscribe(), inbound.unsubscribe(false)),
-                    new Route(subjects.subClose(), inbound.unsubscribe(true)),
-                    new Route(subjects.close(), inbound.close()),
-                    new Route(subjects.ackWildcard(), inbound.ack(), inbound.rawAck())), Duration.ofSeconds(5));
+            output.receive(inbound.routes(subjects), Duration.ofSeconds(5));
             if (config.httpPort > 0) {
                 monitoring = Monitoring.start(config, engine, metrics, serverId, store.type());
             }

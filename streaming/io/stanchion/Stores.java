@@ -14,10 +14,10 @@ import io.stanchion.store.memory.NoStateStore;
  * The message store and the state store a configuration asks for, opened (and so recovered) together. The FILE
  * store keeps the state journal in {@code <dir>/_state}, beside the channel directories.
  */
-final class Stores implements AutoCloseable {
+public final class Stores implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("io.stanchion.STREAM");
-    final MessageStore messages;
-    final StateStore state;
+    public final MessageStore messages;
+    public final StateStore state;
 
     private Stores(MessageStore messages, StateStore state) {
         this.messages = messages;
@@ -25,7 +25,7 @@ final class Stores implements AutoCloseable {
     }
 
     /** Opens the stores; {@code background} runs the state journal's recovery beside the message logs'. */
-    static Stores open(ServerConfig config, java.util.concurrent.Executor background)
+    public static Stores open(ServerConfig config, java.util.concurrent.Executor background)
             throws StanchionServer.StartupException {
         try {
             if (config.storeType == ServerConfig.StoreType.MEMORY) {

@@ -47,6 +47,19 @@ public final class Inbound {
         return true;
     }
 
+    /** The server's subscriptions: each STAN subject of {@code subjects} with its handler. */
+    public java.util.List<io.stanchion.transport.Route> routes(Subjects subjects) {
+        return java.util.List.of(
+                new io.stanchion.transport.Route(subjects.discover(), connect()),
+                new io.stanchion.transport.Route(subjects.pings(), ping()),
+                new io.stanchion.transport.Route(subjects.publishWildcard(), publish(), rawPublish()),
+                new io.stanchion.transport.Route(subjects.subscribe(), subscribe()),
+                new io.stanchion.transport.Route(subjects.unsubscribe(), unsubscribe(false)),
+                new io.stanchion.transport.Route(subjects.subClose(), unsubscribe(true)),
+                new io.stanchion.transport.Route(subjects.close(), close()),
+                new io.stanchion.transport.Route(subjects.ackWildcard(), ack(), rawAck()));
+    }
+
     public MessageHandler connect() {
         return (subject, reply, data) -> {
             if (ownReply(subject, reply)) {

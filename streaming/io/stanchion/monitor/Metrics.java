@@ -83,19 +83,30 @@ public final class Metrics {
                 .description("Subscriptions, offline durables included").register(registry);
     }
 
-    /** Binds the server-wide counters of a started engine. */
+    /** The counters of the engine serving now (a cluster node has a new engine each time it becomes leader). */
+    private volatile Counters bound;
+
+    /**
+     * Binds the server-wide counters of a started engine; a later call (a cluster node leading again) rebinds the
+     * same series to the new engine's counters, which start from zero (a counter reset to Prometheus).
+     */
     public void bind(Engine engine) {
-        Counters c = engine.counters();
-        counter("stanchion.server.in.msgs", "Messages published to the server", c, Counters::inMsgs);
-        counter("stanchion.server.in.bytes", "Bytes published to the server", c, Counters::inBytes);
-        counter("stanchion.server.out.msgs", "Messages sent to subscribers (redeliveries included)", c,
+        boolean first = bound == null;
+        bound = engine.counters();
+        if (!first) {
+            return;
+        }
+        counter("stanchion.server.in.msgs", "Messages published to the server", Counters::inMsgs);
+        counter("stanchion.server.in.bytes", "Bytes published to the server", Counters::inBytes);
+        counter("stanchion.server.out.msgs", "Messages sent to subscribers (redeliveries included)",
                 Counters::outMsgs);
-        counter("stanchion.server.out.bytes", "Bytes sent to subscribers", c, Counters::outBytes);
-        counter("stanchion.server.redeliveries", "Messages redelivered", c, Counters::redeliveries);
+        counter("stanchion.server.out.bytes", "Bytes sent to subscribers", Counters::outBytes);
+        counter("stanchion.server.redeliveries", "Messages redelivered", Counters::redeliveries);
     }
 
-    private void counter(String name, String description, Counters c, java.util.function.ToDoubleFunction<Counters> f) {
-        FunctionCounter.builder(name, c, f).description(description).register(registry);
+    private void counter(String name, String description, java.util.function.ToDoubleFunction<Counters> f) {
+        FunctionCounter.builder(name, this, m -> f.applyAsDouble(m.bound)).description(description)
+                .register(registry);
     }
 
     /** The hooks the engine calls on its hot path. */
@@ -132,6 +143,12 @@ public final class Metrics {
 
     /** Refreshes channel and subscription series from a snapshot, then renders the Prometheus text format. */
     public CompletableFuture<Response> scrape(Engine engine) {
+        if (engine == null) { // a cluster follower: no engine series to refresh
+            synchronized (this) {
+                return CompletableFuture.completedFuture(
+                        new Response(200, "text/plain; version=0.0.4; charset=utf-8", render()));
+            }
+        }
         return engine.call(view -> new Object[] {view.totals(), view.channels()}, r -> {
             synchronized (this) {
                 Snapshot.Totals t = (Snapshot.Totals) r[0];

@@ -27,11 +27,17 @@ public final class Monitoring implements AutoCloseable {
 
     public static Monitoring start(ServerConfig config, Engine engine, Metrics metrics, String serverId,
                                    String storeType) throws InterruptedException {
-        StreamingEndpoints streaming = new StreamingEndpoints(config, engine, serverId, storeType);
+        return start(config, Served.standalone(engine), metrics, serverId, storeType);
+    }
+
+    /** Starts monitoring of a server whose engine may come and go (a cluster node). */
+    public static Monitoring start(ServerConfig config, Served served, Metrics metrics, String serverId,
+                                   String storeType) throws InterruptedException {
+        StreamingEndpoints streaming = new StreamingEndpoints(config, served, serverId, storeType);
         MonitorServer.Routes routes = (path, query) -> {
             CompletableFuture<Response> r = switch (path) {
-                case "/healthz" -> CompletableFuture.completedFuture(health(engine));
-                case "/metrics" -> metrics.scrape(engine);
+                case "/healthz" -> CompletableFuture.completedFuture(health(served));
+                case "/metrics" -> metrics.scrape(served.engine());
                 case "/streaming", "/streaming/" -> CompletableFuture.completedFuture(StatusPage.response());
                 default -> streaming.handle(path, query);
             };
@@ -41,11 +47,17 @@ public final class Monitoring implements AutoCloseable {
                 MonitorServer.Limits.DEFAULT, HostCheck.forBinding(config.httpHost, config.httpAllowedHosts)));
     }
 
-    /** {@code 200 {"status": "ok"}}, or after a fail-stop {@code 503 {"status": "error", "error": "<cause>"}}. */
-    static Response health(Engine engine) {
-        String failure = engine.failStop().failure();
+    /**
+     * {@code 200 {"status": "ok"}} (a cluster node adds its {@code "role"}: Leader, Follower or Candidate, all
+     * healthy), or after a fail-stop {@code 503 {"status": "error", "error": "<cause>"}}.
+     */
+    static Response health(Served served) {
+        String failure = served.failStop().failure();
         if (failure == null) {
-            return Response.json("{\"status\": \"ok\"}\n");
+            String role = served.role();
+            return role == null ? Response.json("{\"status\": \"ok\"}\n")
+                    : Response.json(new Json().begin().field("status", "ok").field("role", role)
+                            .field("node_id", served.nodeId()).end().toString());
         }
         return new Response(503, Response.JSON, new Json().begin().field("status", "error").field("error", failure)
                 .end().toString());

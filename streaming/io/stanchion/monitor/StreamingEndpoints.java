@@ -26,14 +26,14 @@ final class StreamingEndpoints {
     private static final DateTimeFormatter RFC3339 = DateTimeFormatter.ISO_OFFSET_DATE_TIME;
 
     private final ServerConfig config;
-    private final Engine engine;
+    private final Served served;
     private final String serverId;
     private final String storeType;
     private final OffsetDateTime startTime = OffsetDateTime.now(ZoneOffset.UTC);
 
-    StreamingEndpoints(ServerConfig config, Engine engine, String serverId, String storeType) {
+    StreamingEndpoints(ServerConfig config, Served served, String serverId, String storeType) {
         this.config = config;
-        this.engine = engine;
+        this.served = served;
         this.serverId = serverId;
         this.storeType = storeType;
     }
@@ -54,7 +54,7 @@ final class StreamingEndpoints {
     }
 
     private CompletableFuture<Response> serverz() {
-        String failure = engine.failStop().failure();
+        String failure = served.failStop().failure();
         if (failure != null) {
             // The original's FAILED state; 503 so that checks reading only the status see it too.
             return CompletableFuture.completedFuture(new Response(503, Response.JSON, new Json().begin()
@@ -66,18 +66,14 @@ final class StreamingEndpoints {
                     .field("now", RFC3339.format(OffsetDateTime.now(ZoneOffset.UTC)))
                     .end().toString()));
         }
+        Engine engine = served.engine();
+        if (engine == null) {
+            return CompletableFuture.completedFuture(Response.json(serverHeader(OffsetDateTime.now(ZoneOffset.UTC))
+                    .end().toString()));
+        }
         return engine.call(view -> view.totals(), t -> {
             Counters c = engine.counters();
-            OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
-            Json j = new Json().begin()
-                    .field("cluster_id", config.clusterId)
-                    .field("server_id", serverId)
-                    .field("version", StanchionServer.VERSION)
-                    .field("go", "java" + System.getProperty("java.version"))
-                    .field("state", "STANDALONE")
-                    .field("now", RFC3339.format(now))
-                    .field("start_time", RFC3339.format(startTime))
-                    .field("uptime", uptime(Duration.between(startTime, now)))
+            Json j = serverHeader(OffsetDateTime.now(ZoneOffset.UTC))
                     .field("clients", t.clients())
                     .field("subscriptions", t.subscriptions())
                     .field("channels", t.channels())
@@ -98,7 +94,44 @@ final class StreamingEndpoints {
         });
     }
 
+    /**
+     * serverz's fields up to the uptime: state STANDALONE, or for a cluster node CLUSTERED with its {@code role}
+     * and {@code node_id} (a follower's answer ends there: its counts live in the leader's engine).
+     */
+    private Json serverHeader(OffsetDateTime now) {
+        Json j = new Json().begin()
+                .field("cluster_id", config.clusterId)
+                .field("server_id", serverId)
+                .field("version", StanchionServer.VERSION)
+                .field("go", "java" + System.getProperty("java.version"));
+        String role = served.role();
+        if (role == null) {
+            j.field("state", "STANDALONE");
+        } else {
+            j.field("state", "CLUSTERED").field("role", role).field("node_id", served.nodeId());
+        }
+        return j.field("now", RFC3339.format(now))
+                .field("start_time", RFC3339.format(startTime))
+                .field("uptime", uptime(Duration.between(startTime, now)));
+    }
+
+    /** The engine serving clients, or null when this cluster node does not lead (see {@link #notLeading()}). */
+    private Engine engine() {
+        return served.engine();
+    }
+
+    /** A cluster follower's answer to the endpoints that read the leader's engine: 503, naming its role. */
+    private CompletableFuture<Response> notLeading() {
+        return CompletableFuture.completedFuture(new Response(503, Response.JSON, header(new Json().begin())
+                .field("error", "this cluster node is a " + served.role() + ", not the leader: ask the leader")
+                .end().toString()));
+    }
+
     private CompletableFuture<Response> storez() {
+        Engine engine = engine();
+        if (engine == null) {
+            return notLeading();
+        }
         return engine.call(view -> view.totals(), t -> {
             Json j = header(new Json().begin()).field("type", storeType);
             LimitsJson.write(j, config);
@@ -113,6 +146,10 @@ final class StreamingEndpoints {
         // parameters are validated here, on the request thread: a bad one is a 400, never a failed future
         int offset = q.nonNegative("offset", 0);
         int limit = q.nonNegative("limit", DEFAULT_LIMIT);
+        Engine engine = engine();
+        if (engine == null) {
+            return notLeading();
+        }
         return engine.call(view -> view.clients(), all -> {
             if (only != null) {
                 for (Snapshot.Client c : all) {
@@ -160,6 +197,10 @@ final class StreamingEndpoints {
         boolean subs = q.flag("subs");
         int offset = q.nonNegative("offset", 0);
         int limit = q.nonNegative("limit", DEFAULT_LIMIT);
+        Engine engine = engine();
+        if (engine == null) {
+            return notLeading();
+        }
         return engine.call(view -> view.channels(), all -> {
             if (only != null) {
                 for (Snapshot.Channel ch : all) {

@@ -12,9 +12,11 @@ import java.util.Set;
 /**
  * Applies {@link Operation}s to a message store and a state store (a follower's): {@link #apply} is the one method
  * every state change goes through. A batch is applied in order, then the logs it appended to and the state journal
- * are flushed (with {@code fsync} as configured). An operation that does not fit the stores' state (an append
- * whose sequence is not the log's next, a change to a channel that does not exist) means the follower has diverged:
- * {@link StoreException}, nothing of that operation applied. Threading: one thread.
+ * are flushed (with {@code fsync} as configured). An append whose sequence the log already holds is skipped: a
+ * batch applied again after a crash (its writes reached the stores, the note that it was applied did not) changes
+ * nothing twice; every other operation is idempotent by nature. An operation that does not fit the stores' state
+ * (an append beyond the log's next sequence, a change to a channel that does not exist) means the follower has
+ * diverged: {@link StoreException}, nothing of that operation applied. Threading: one thread.
  */
 public final class OperationApplier {
     private final MessageStore messages;
@@ -45,6 +47,9 @@ public final class OperationApplier {
     private ChannelLog applyOne(Operation op) {
         if (op instanceof Operation.Append a) {
             ChannelLog log = existing(a.channel());
+            if (a.sequence() <= log.lastSequence()) {
+                return null; // applied before
+            }
             if (a.sequence() != log.lastSequence() + 1) {
                 throw new StoreException("diverged: channel " + a.channel() + " is at sequence "
                         + log.lastSequence() + ", the operation appends " + a.sequence());

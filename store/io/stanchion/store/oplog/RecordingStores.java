@@ -44,6 +44,19 @@ public final class RecordingStores {
         pending.add(op);
     }
 
+    /** Whether writes were made since the last batch was handed to the sink. */
+    public boolean hasPending() {
+        return !pending.isEmpty();
+    }
+
+    /**
+     * Hands what was recorded since the last batch to the sink now (the state store's flush does it too): for writes
+     * made outside a batch (timers) that must not wait for the next one.
+     */
+    public void seal() {
+        endBatch();
+    }
+
     private void endBatch() {
         if (!pending.isEmpty()) {
             Operation.Batch b = new Operation.Batch(pending);

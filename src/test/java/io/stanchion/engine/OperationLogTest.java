@@ -168,6 +168,11 @@ class OperationLogTest {
             assertThatThrownBy(() -> applier.apply(new Operation.Append("nope", 1, 11, new byte[] {2})))
                     .hasMessageContaining("diverged");
             assertThat(messages.existing("c").lastSequence()).isEqualTo(1);
+            // A batch applied again (after a crash between its writes and the note that it was applied): no change.
+            applier.apply(new Operation.Batch(List.of(new Operation.CreateChannel("c"),
+                    new Operation.Append("c", 1, 10, new byte[] {9}))));
+            assertThat(messages.existing("c").lastSequence()).isEqualTo(1);
+            assertThat(messages.existing("c").read(1).record()).containsExactly(1);
         } finally {
             state.close();
             messages.close();

@@ -1,0 +1,410 @@
+package io.stanchion.cluster;
+
+import io.stanchion.RunningServer;
+import io.stanchion.StanchionServer;
+import io.stanchion.Stores;
+import io.stanchion.config.ClusterConfig;
+import io.stanchion.config.ServerConfig;
+import io.stanchion.engine.Engine;
+import io.stanchion.engine.FailStop;
+import io.stanchion.monitor.Metrics;
+import io.stanchion.monitor.Monitoring;
+import io.stanchion.monitor.Served;
+import io.stanchion.store.RecoveredState;
+import io.stanchion.store.oplog.OperationApplier;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A node of a Stanchion cluster (the original's clustered mode): a Raft group member (Apache Ratis, Netty transport
+ * between the nodes' own addresses) over this node's FILE stores. Only the leader serves clients: when Ratis reports
+ * it leader and every earlier entry applied, the node reopens its stores (recovering them as a standalone restart
+ * does) and starts a {@link LeaderTerm}, whose engine writes the stores, proposes each batch's operations and
+ * answers only after they are committed. A follower serves nothing; its {@link ClusterStateMachine} applies the
+ * committed entries to its stores.
+ *
+ * <p>A leader writes its stores before its entries are committed; if it loses the leadership (or crashes) some of
+ * those writes may never be committed. So a node that stops leading, or starts and finds {@link NodeMarks} saying
+ * it led, empties its stores and rebuilds them from the committed entries of its Raft log (which is never purged
+ * for that reason), then follows.
+ *
+ * <p>Fail-stop: a store fault, an entry that cannot be applied, or a failure to start serving as leader trips the
+ * node's {@link FailStop}: it closes everything and runs the exit action (the process exits with status 1), so
+ * the group elects another leader.
+ *
+ * <p>Threading: role changes run on one "stanchion-cluster-role" thread (Ratis' notifications only schedule them,
+ * and a 500 ms tick re-checks the role); the stores change hands under {@link ClusterStateMachine#lock}.
+ */
+public final class ClusterNode implements RunningServer {
+    private static final Logger LOG = LoggerFactory.getLogger("io.stanchion.STREAM");
+
+    private final ServerConfig config;
+    private final ClusterConfig cluster;
+    private final String serverId = UUID.randomUUID().toString().replace("-", "");
+    private final FailStop failStop = new FailStop();
+    private final ExecutorService background;
+    private final ScheduledExecutorService roleThread;
+    private final NodeMarks marks;
+    private final ClusterStateMachine machine;
+    private final Metrics metrics;
+    private RaftServer raft;
+    private RaftGroup group;
+    private Monitoring monitoring;
+    /** Guarded by the machine's lock. */
+    private Stores stores;
+    /** Guarded by the machine's lock; read by monitoring. */
+    private volatile LeaderTerm serving;
+    private volatile boolean closed;
+
+    private ClusterNode(ServerConfig config) {
+        // cluster_sync overrides file_sync in clustered mode, as in the original
+        this.config = config.toBuilder().fileSync(config.cluster.sync()).build();
+        this.cluster = config.cluster;
+        this.background = Executors.newCachedThreadPool(failStop.threads("stanchion-cluster-io", true));
+        this.roleThread = Executors.newSingleThreadScheduledExecutor(failStop.threads("stanchion-cluster-role",
+                true));
+        this.marks = new NodeMarks(config.dir, cluster.sync());
+        this.metrics = new Metrics(config.clusterId);
+        this.machine = new ClusterStateMachine(marks, new ClusterStateMachine.Roles() {
+            @Override
+            public void leaderReady() {
+                reconcileSoon();
+            }
+
+            @Override
+            public void notLeader() {
+                reconcileSoon();
+            }
+
+            @Override
+            public void failed(String what, Throwable cause) {
+                failStop.trip(what, cause);
+            }
+        });
+    }
+
+    /** Starts a node; {@code exitAction} runs last when it fail-stops (the process's exit). */
+    public static ClusterNode start(ServerConfig config, Runnable exitAction)
+            throws StanchionServer.StartupException {
+        if (config.cluster == null || config.dir == null) {
+            throw new IllegalArgumentException("not a clustered FILE configuration");
+        }
+        boolean wasStandalone = !NodeMarks.present(config.dir) && holdsData(config.dir);
+        if (wasStandalone) {
+            throw new StanchionServer.StartupException("stan: cannot restart server in clustered mode if it was "
+                    + "not previously clustered (store " + config.dir + " was used standalone)");
+        }
+        ClusterNode node = new ClusterNode(config);
+        try {
+            node.open();
+        } catch (StanchionServer.StartupException e) {
+            node.close();
+            throw e;
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            node.close();
+            throw new StanchionServer.StartupException(e.getMessage());
+        }
+        node.failStop.onTrip(() -> {
+            LOG.error("Cluster node stopped after a failure: {}", node.failStop.failure());
+            node.closeAll();
+            exitAction.run();
+        });
+        return node;
+    }
+
+    /** Whether the store directory holds anything besides what a cluster node keeps there. */
+    private static boolean holdsData(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.anyMatch(p -> !p.getFileName().toString().equals(".lock")
+                    && !p.getFileName().toString().equals("_raft"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void open() throws IOException, StanchionServer.StartupException, InterruptedException {
+        LOG.info("Starting nats-streaming-server[{}] version {} (Stanchion), clustered node \"{}\"",
+                config.clusterId, StanchionServer.VERSION, cluster.nodeId());
+        LOG.info("ServerID: {}", serverId);
+        config.configFiles.forEach(f -> LOG.info("Using configuration file {}", f));
+        config.warnings.forEach(LOG::warn);
+        if (marks.leaderWrote()) {
+            LOG.warn("This node led the cluster before it stopped: its stores may hold writes the group never "
+                    + "committed; rebuilding them from the Raft log");
+            emptyStores();
+        }
+        machine.lock.lock();
+        try {
+            stores = Stores.open(config, background);
+            checkClusterId(stores.state.recovered());
+            machine.follow(applier());
+        } finally {
+            machine.lock.unlock();
+        }
+        group = RaftSettings.group(config.clusterId, cluster);
+        raft = RaftServer.newBuilder()
+                .setServerId(RaftPeerId.valueOf(cluster.nodeId()))
+                .setGroup(group)
+                .setProperties(RaftSettings.properties(cluster))
+                .setStateMachine(machine)
+                .build();
+        raft.start();
+        if (config.httpPort > 0) {
+            monitoring = Monitoring.start(config, served(), metrics, serverId, "FILE");
+        }
+        roleThread.scheduleWithFixedDelay(this::reconcile, 500, 500, TimeUnit.MILLISECONDS);
+        LOG.info("Cluster ID: {}, node {} of {}, Raft on {}:{}, log in {}", config.clusterId, cluster.nodeId(),
+                cluster.peers().stream().map(ClusterConfig.Peer::id).toList(), cluster.listenHost(),
+                cluster.self().port(), cluster.logPath().toAbsolutePath());
+        LOG.info("Message store durability: {}", cluster.sync()
+                ? "Raft log and store fsynced before an entry counts" : "no fsync (cluster_sync off)");
+        LOG.info("Streaming Server is ready");
+    }
+
+    private void checkClusterId(RecoveredState recovered) throws StanchionServer.StartupException {
+        if (recovered.clusterId() != null && !recovered.clusterId().equals(config.clusterId)) {
+            throw new StanchionServer.StartupException("cluster ID \"" + config.clusterId
+                    + "\" does not match recovered value of \"" + recovered.clusterId() + "\"");
+        }
+    }
+
+    private OperationApplier applier() {
+        return new OperationApplier(stores.messages, stores.state, cluster.sync());
+    }
+
+    private Served served() {
+        return new Served() {
+            @Override
+            public Engine engine() {
+                LeaderTerm s = serving;
+                return s == null ? null : s.engine();
+            }
+
+            @Override
+            public FailStop failStop() {
+                return failStop;
+            }
+
+            @Override
+            public String nodeId() {
+                return cluster.nodeId();
+            }
+
+            @Override
+            public String role() {
+                return ClusterNode.this.role();
+            }
+        };
+    }
+
+    /** The node's Raft role as the original names it: Leader, Follower or Candidate. */
+    public String role() {
+        DivisionInfo info = info();
+        if (info == null) {
+            return "Follower";
+        }
+        if (info.isLeader()) {
+            return "Leader";
+        }
+        return info.isCandidate() ? "Candidate" : "Follower";
+    }
+
+    /** Whether this node serves clients now. */
+    public boolean serving() {
+        return serving != null;
+    }
+
+    private DivisionInfo info() {
+        try {
+            return raft == null ? null : raft.getDivision(group.getGroupId()).getInfo();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private void reconcileSoon() {
+        try {
+            roleThread.execute(this::reconcile);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing
+        }
+    }
+
+    /** Serves while Ratis says this node leads (and is ready), stops serving otherwise. Role thread only. */
+    private void reconcile() {
+        if (closed || failStop.tripped()) {
+            return;
+        }
+        try {
+            DivisionInfo info = info();
+            boolean leads = info != null && info.isLeader() && info.isLeaderReady();
+            if (leads && serving == null) {
+                lead(info.getCurrentTerm());
+            } else if (!leads && serving != null) {
+                stepDown();
+            }
+        } catch (RuntimeException | Error e) {
+            failStop.trip("cluster role change failed", e);
+        }
+    }
+
+    private void lead(long term) {
+        machine.lock.lock();
+        try {
+            DivisionInfo info = info();
+            if (info == null || !info.isLeader() || info.getCurrentTerm() != term) {
+                return; // changed meanwhile
+            }
+            marks.markLeaderWrote();
+            machine.lead(term);
+            stores.close();
+            stores = Stores.open(config, background); // recovery: every committed entry, pending redelivered
+            Proposer proposer = new Proposer(raft, group.getGroupId(), RaftPeerId.valueOf(cluster.nodeId()));
+            serving = LeaderTerm.start(config, stores.messages, stores.state, proposer, metrics, failStop,
+                    serverId, this::reconcileSoon);
+            LOG.info("Leader of term {}", term);
+        } catch (StanchionServer.StartupException | IOException e) {
+            failStop.trip("cannot serve as the cluster leader", e);
+        } finally {
+            machine.lock.unlock();
+        }
+    }
+
+    /** Stops serving, then rebuilds the stores from the committed entries and follows. */
+    private void stepDown() {
+        machine.lock.lock();
+        try {
+            LOG.warn("No longer the cluster leader: stopped serving clients; rebuilding the stores from the Raft log");
+            serving.close();
+            serving = null;
+            stores.close();
+            stores = null;
+            emptyStores();
+            stores = Stores.open(config, background);
+            OperationApplier applier = applier();
+            long last = machine.getLastAppliedTermIndex().getIndex();
+            RaftLog log = raft.getDivision(group.getGroupId()).getRaftLog();
+            long from = Math.max(0, log.getStartIndex());
+            long term = 0;
+            for (long i = from; i <= last; i++) {
+                LogEntryProto entry = log.get(i);
+                if (entry != null && entry.hasStateMachineLogEntry()) {
+                    applier.apply(ClusterStateMachine.decode(entry));
+                    term = entry.getTerm();
+                }
+            }
+            if (last >= from) {
+                marks.applied(term, last);
+            }
+            marks.clearLeaderWrote();
+            machine.follow(applier);
+            LOG.info("Following; stores rebuilt up to Raft entry {}", last);
+        } catch (IOException | StanchionServer.StartupException | RuntimeException e) {
+            failStop.trip("cannot rebuild the stores after losing the leadership", e);
+        } finally {
+            machine.lock.unlock();
+        }
+    }
+
+    /** Deletes the stores' files (channels and state journal), keeping the Raft log and the node's marks. */
+    private void emptyStores() {
+        marks.clearApplied();
+        Path raftLog = cluster.logPath().toAbsolutePath().normalize();
+        try (Stream<Path> entries = Files.list(config.dir)) {
+            for (Path p : entries.toList()) {
+                String name = p.getFileName().toString();
+                if (name.equals(NodeMarks.DIRECTORY) || name.equals(".lock")
+                        || raftLog.startsWith(p.toAbsolutePath().normalize())) {
+                    continue;
+                }
+                deleteTree(p);
+            }
+        } catch (IOException e) {
+            throw new io.stanchion.store.StoreException("cannot empty the stores in " + config.dir + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    @Override
+    public FailStop failStop() {
+        return failStop;
+    }
+
+    @Override
+    public int monitoringPort() {
+        return monitoring == null ? 0 : monitoring.port();
+    }
+
+    public String serverId() {
+        return serverId;
+    }
+
+    /** Stops serving and leaves the group (the stores keep what was applied). */
+    private void closeAll() {
+        closed = true;
+        roleThread.shutdownNow();
+        LeaderTerm s = serving;
+        if (s != null) {
+            s.close();
+        }
+        if (raft != null) {
+            try {
+                raft.close();
+            } catch (IOException e) {
+                LOG.warn("Closing the Raft server: {}", e.toString());
+            }
+        }
+        machine.lock.lock();
+        try {
+            serving = null;
+            if (stores != null) {
+                stores.close();
+                stores = null;
+            }
+        } finally {
+            machine.lock.unlock();
+        }
+        marks.close();
+        background.shutdown();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        LOG.info("Streaming Server is shutting down");
+        if (monitoring != null) {
+            monitoring.close();
+        }
+        closeAll();
+    }
+}

@@ -1,0 +1,152 @@
+package io.stanchion.cluster;
+
+import io.stanchion.store.oplog.Operation;
+import io.stanchion.store.oplog.OperationApplier;
+import io.stanchion.store.oplog.OperationCodec;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+
+import java.io.IOException;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The Raft state machine (Apache Ratis) of a cluster node. Its log entries are serialised {@link Operation} batches
+ * (store/oplog). A follower applies each committed entry, in log order, to its stores through
+ * {@link OperationApplier#apply} and notes it in {@link NodeMarks} (the stores are the node's snapshot; Ratis
+ * replays from the entry after the noted one). While the node leads, its own engine has already written the entries
+ * of its term to its stores before proposing them: those are only counted.
+ *
+ * <p>Role changes go to the node's {@link Roles} listener, which must not block Ratis' threads. An entry that cannot
+ * be decoded or applied (the node diverged, a store fault) fails the node ({@link Roles#failed}).
+ *
+ * <p>Threading: Ratis calls {@link #applyTransaction} on its state-machine updater thread, holding {@link #lock};
+ * the node hands the stores over ({@link #follow}, {@link #lead}) under the same lock.
+ */
+final class ClusterStateMachine extends BaseStateMachine {
+
+    /** The node's reactions to what Ratis reports. */
+    interface Roles {
+        /** This node became leader and has applied every earlier entry. */
+        void leaderReady();
+
+        /** This node is no longer leader (or another one is). */
+        void notLeader();
+
+        /** An entry could not be applied: the node must stop. */
+        void failed(String what, Throwable cause);
+    }
+
+    /** Held while an entry is applied and while the stores change hands. */
+    final ReentrantLock lock = new ReentrantLock();
+    private final NodeMarks marks;
+    private final Roles roles;
+    /** Applies followed entries; null while leading. Guarded by {@link #lock}. */
+    private OperationApplier applier;
+    /** The term this node leads (its entries are already in its stores), or -1. Guarded by {@link #lock}. */
+    private long leadingTerm = -1;
+
+    ClusterStateMachine(NodeMarks marks, Roles roles) {
+        this.marks = marks;
+        this.roles = roles;
+    }
+
+    /** From now on committed entries are applied by {@code applier}. Call with {@link #lock} held. */
+    void follow(OperationApplier next) {
+        this.applier = next;
+        this.leadingTerm = -1;
+    }
+
+    /** From now on the entries of {@code term} are this node's engine's own. Call with {@link #lock} held. */
+    void lead(long term) {
+        this.applier = null;
+        this.leadingTerm = term;
+    }
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage) throws IOException {
+        super.initialize(server, groupId, storage);
+        SnapshotInfo s = getLatestSnapshot();
+        if (s != null) {
+            updateLastAppliedTermIndex(s.getTerm(), s.getIndex());
+        }
+    }
+
+    /** The stores as the snapshot: the entry they reach, with no file of its own (the log is never purged). */
+    @Override
+    public SnapshotInfo getLatestSnapshot() {
+        long[] a = marks.applied();
+        if (a == null) {
+            return null;
+        }
+        TermIndex at = TermIndex.valueOf(a[0], a[1]);
+        return new SnapshotInfo() {
+            @Override
+            public TermIndex getTermIndex() {
+                return at;
+            }
+
+            @Override
+            public List<FileInfo> getFiles() {
+                return List.of();
+            }
+        };
+    }
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        LogEntryProto entry = trx.getLogEntry();
+        lock.lock();
+        try {
+            if (entry.getTerm() != leadingTerm) {
+                if (applier == null) {
+                    throw new IllegalStateException("entry " + entry.getIndex() + " of term " + entry.getTerm()
+                            + " arrived while the stores belong to the engine of term " + leadingTerm);
+                }
+                applier.apply(decode(entry));
+                marks.applied(entry.getTerm(), entry.getIndex());
+            }
+            updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+        } catch (IOException | RuntimeException e) {
+            roles.failed("cannot apply Raft entry " + entry.getIndex(), e);
+            return CompletableFuture.failedFuture(e);
+        } finally {
+            lock.unlock();
+        }
+        return CompletableFuture.completedFuture(Message.EMPTY);
+    }
+
+    /** The operation batch an entry carries. */
+    static Operation decode(LogEntryProto entry) throws IOException {
+        return OperationCodec.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
+    }
+
+    @Override
+    public void notifyLeaderReady() {
+        roles.leaderReady();
+    }
+
+    @Override
+    public void notifyNotLeader(Collection<TransactionContext> pendingEntries) {
+        roles.notLeader();
+    }
+
+    @Override
+    public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId newLeader) {
+        if (newLeader == null || !newLeader.equals(member.getPeerId())) {
+            roles.notLeader();
+        }
+    }
+}

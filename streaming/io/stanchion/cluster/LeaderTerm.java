@@ -1,0 +1,109 @@
+package io.stanchion.cluster;
+
+import io.stanchion.StanchionServer;
+import io.stanchion.codec.Inbound;
+import io.stanchion.codec.Subjects;
+import io.stanchion.config.ServerConfig;
+import io.stanchion.engine.Engine;
+import io.stanchion.engine.FailStop;
+import io.stanchion.monitor.Metrics;
+import io.stanchion.store.MessageStore;
+import io.stanchion.store.RecoveredState;
+import io.stanchion.store.StateStore;
+import io.stanchion.store.oplog.RecordingStores;
+import io.stanchion.transport.EngineOutput;
+import io.stanchion.transport.JnatsTransport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+
+/**
+ * A cluster node serving clients while it leads one Raft term: its own NATS connections, an {@link Engine} over the
+ * node's freshly recovered stores wrapped in {@link RecordingStores} (every write becomes an operation proposed to
+ * Raft), output held by {@link ReplicatedOutput} until committed, and the STAN subscriptions. The engine's start
+ * redelivers everything pending, as after a standalone restart. {@link #close} stops all of it; the stores stay
+ * open (the node owns them).
+ *
+ * <p>Threading: created and closed by the node's role thread; the engine runs on its own thread.
+ */
+final class LeaderTerm implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger("io.stanchion.STREAM");
+
+    private final JnatsTransport jnats;
+    private final EngineOutput output;
+    private final Engine engine;
+    private final Proposer proposer;
+
+    private LeaderTerm(JnatsTransport jnats, EngineOutput output, Engine engine, Proposer proposer) {
+        this.jnats = jnats;
+        this.output = output;
+        this.engine = engine;
+        this.proposer = proposer;
+    }
+
+    /**
+     * Starts serving over {@code messages} and {@code state} (opened just now, so their recovered state is every
+     * committed entry). {@code lost} runs (on the engine thread) when a proposal is not committed.
+     */
+    static LeaderTerm start(ServerConfig config, MessageStore messages, StateStore state, Proposer proposer,
+                            Metrics metrics, FailStop failStop, String serverId, Runnable lost)
+            throws IOException, StanchionServer.StartupException {
+        RecoveredState recovered = state.recovered();
+        if (recovered.clusterId() != null && !recovered.clusterId().equals(config.clusterId)) {
+            throw new StanchionServer.StartupException("cluster ID \"" + config.clusterId
+                    + "\" does not match recovered value of \"" + recovered.clusterId() + "\"");
+        }
+        JnatsTransport jnats = JnatsTransport.connect(config);
+        EngineOutput output = null;
+        Engine engine = null;
+        try {
+            output = EngineOutput.over(jnats, config);
+            ReplicatedOutput replicated = new ReplicatedOutput(output, proposer, lost);
+            RecordingStores recording = new RecordingStores(messages, state, replicated::propose);
+            String ackToken = recovered.ackToken();
+            if (ackToken == null) { // the group's first leader names the ack inboxes for every later one
+                ackToken = serverId;
+                recording.state().serverInfo(config.clusterId, ackToken);
+            }
+            Subjects subjects = Subjects.forCluster(config.discoverPrefix, config.clusterId, ackToken);
+            engine = new Engine(config, recording.messages(), recording.state(), replicated, subjects,
+                    metrics.engineMetrics(), failStop);
+            replicated.attach(recording, engine::submit);
+            engine.start();
+            metrics.bind(engine);
+            Inbound inbound = new Inbound(engine, jnats, subjects);
+            output.receive(inbound.routes(subjects), Duration.ofSeconds(5));
+            LOG.info("Serving clients as the cluster leader (NATS at {})", jnats.connectedUrl());
+            return new LeaderTerm(jnats, output, engine, proposer);
+        } catch (IOException | RuntimeException e) {
+            proposer.close();
+            if (output != null) {
+                output.stopReceiving();
+            }
+            if (engine != null) {
+                engine.close();
+            }
+            jnats.close();
+            if (output != null) {
+                output.close();
+            }
+            throw e;
+        }
+    }
+
+    Engine engine() {
+        return engine;
+    }
+
+    /** Stops serving: no more input, the engine ends (what it holds uncommitted is never sent), connections closed. */
+    @Override
+    public void close() {
+        output.stopReceiving();
+        proposer.close();
+        engine.close();
+        jnats.close();
+        output.close();
+    }
+}

@@ -1,0 +1,71 @@
+package io.stanchion.cluster;
+
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Submits the leader's operation batches to its own Raft server (no network hop): the returned future completes
+ * when the entry is committed by a majority and applied here. At most {@value #MAX_OUTSTANDING} proposals are in
+ * flight; beyond that {@link #propose} waits (backpressure on the engine) until one completes or the proposer is
+ * closed. Threading: {@link #propose} on one thread (the engine's); futures complete on Ratis threads.
+ */
+final class Proposer implements AutoCloseable {
+    static final int MAX_OUTSTANDING = 256;
+    private final RaftServer server;
+    private final RaftGroupId group;
+    private final RaftPeerId self;
+    private final ClientId clientId = ClientId.randomId();
+    private final Semaphore outstanding = new Semaphore(MAX_OUTSTANDING);
+    private long callId;
+    private volatile boolean closed;
+
+    Proposer(RaftServer server, RaftGroupId group, RaftPeerId self) {
+        this.server = server;
+        this.group = group;
+        this.self = self;
+    }
+
+    /** Proposes one entry; the future fails (or its reply is not a success) when it was not committed by us. */
+    CompletableFuture<RaftClientReply> propose(byte[] entry) {
+        try {
+            while (!outstanding.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+                if (closed) {
+                    return CompletableFuture.failedFuture(new IOException("no longer proposing"));
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return CompletableFuture.failedFuture(new IOException("interrupted"));
+        }
+        RaftClientRequest request = RaftClientRequest.newBuilder()
+                .setClientId(clientId).setServerId(self).setGroupId(group).setCallId(++callId)
+                .setMessage(Message.valueOf(UnsafeByteOperations.unsafeWrap(entry)))
+                .setType(RaftClientRequest.writeRequestType())
+                .build();
+        CompletableFuture<RaftClientReply> reply;
+        try {
+            reply = server.submitClientRequestAsync(request);
+        } catch (IOException | RuntimeException e) {
+            outstanding.release();
+            return CompletableFuture.failedFuture(e);
+        }
+        return reply.whenComplete((r, e) -> outstanding.release());
+    }
+
+    /** Proposals waiting for room give up. */
+    @Override
+    public void close() {
+        closed = true;
+    }
+}

@@ -1,0 +1,43 @@
+package io.stanchion.monitor;
+
+import io.stanchion.engine.Engine;
+import io.stanchion.engine.FailStop;
+
+/**
+ * What the monitoring endpoints read from: the engine serving clients and, for a cluster node, its Raft role. A
+ * standalone server always has its engine; a cluster node has one only while it leads (a follower serves no
+ * client and answers the endpoints that need the engine with 503). Threading: any thread.
+ */
+public interface Served {
+
+    /** The engine serving clients now, or {@code null} (a cluster follower or candidate). */
+    Engine engine();
+
+    /** The server's fail-stop switch: its failure is the health. */
+    FailStop failStop();
+
+    /** The cluster node's ID, or {@code null} when not clustered. */
+    default String nodeId() {
+        return null;
+    }
+
+    /** The node's Raft role as the original names it (Leader, Follower, Candidate), or {@code null} standalone. */
+    default String role() {
+        return null;
+    }
+
+    /** A standalone server's: always {@code engine}. */
+    static Served standalone(Engine engine) {
+        return new Served() {
+            @Override
+            public Engine engine() {
+                return engine;
+            }
+
+            @Override
+            public FailStop failStop() {
+                return engine.failStop();
+            }
+        };
+    }
+}
