@@ -167,6 +167,9 @@ public final class ClusterNode implements RunningServer {
                 .setGroup(group)
                 .setProperties(RaftSettings.properties(cluster))
                 .setStateMachine(machine)
+                .setOption(Files.isDirectory(cluster.logPath().resolve(group.getGroupId().getUuid().toString()))
+                        ? org.apache.ratis.server.storage.RaftStorage.StartupOption.RECOVER
+                        : org.apache.ratis.server.storage.RaftStorage.StartupOption.FORMAT)
                 .build();
         raft.start();
         if (config.httpPort > 0) {

@@ -61,7 +61,7 @@ final class RaftSettings {
         RaftServerConfigKeys.Snapshot.setTriggerWhenStopEnabled(p, false);
         RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, false);
         RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("64MB"));
-        RaftServerConfigKeys.Log.setWriteBufferSize(p, MAX_ENTRY);
+        RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(MAX_ENTRY.getSize() + 8));
         RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, MAX_ENTRY);
         RaftServerConfigKeys.Write.setByteLimit(p, SizeInBytes.valueOf("512MB"));
         return p;

@@ -26,6 +26,20 @@ public record ClusterConfig(String nodeId, List<Peer> peers, boolean bootstrap, 
     /** Default Raft election time-out (the range is this to twice this). */
     public static final Duration DEFAULT_ELECTION_TIMEOUT = Duration.ofMillis(1000);
 
+    /** The shortest election time-out accepted. */
+    public static final Duration MIN_ELECTION_TIMEOUT = Duration.ofMillis(100);
+
+    /**
+     * The Raft address of a node that forms a one-node group ({@code cluster_bootstrap} without peers) when
+     * {@code cluster_listen} gives neither host nor port: loopback, and not 6222, the NATS route port that a
+     * nats-server on the same host often holds.
+     */
+    public static final String DEFAULT_BOOTSTRAP_HOST = "127.0.0.1";
+    public static final int DEFAULT_BOOTSTRAP_PORT = 6322;
+
+    /** What a node ID may hold, for messages. */
+    static final String NODE_ID_RULE = "only alphanumeric and `-` or `_` characters allowed";
+
     /** One node of the group: its ID and the host and port of its Raft transport. */
     public record Peer(String id, String host, int port) {
         public String address() {
@@ -35,6 +49,11 @@ public record ClusterConfig(String nodeId, List<Peer> peers, boolean bootstrap, 
 
     public ClusterConfig {
         peers = List.copyOf(peers);
+    }
+
+    /** Whether {@code id} is a valid node ID: non-empty, ASCII letters, digits, '-' and '_'. */
+    static boolean isValidNodeId(String id) {
+        return id != null && id.matches("[A-Za-z0-9_-]+");
     }
 
     /** This node's peer entry. */

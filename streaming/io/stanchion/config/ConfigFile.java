@@ -22,7 +22,7 @@ import java.util.function.Supplier;
  * {@code streaming { }} block, with all the original's aliases; keys are case-insensitive.
  *
  * <p>The streaming keys, their blocks ({@code tls}, {@code store_limits} with its per-channel {@code channels},
- * {@code file_options}), their types and what they set come from {@link OptionRegistry}; this class walks the
+ * {@code file_options}, {@code cluster}, whose presence turns clustering on), their types and what they set come from {@link OptionRegistry}; this class walks the
  * file's structure and reads the NATS server's own keys of a file shared with nats-server (its port and host give
  * the NATS URL, its {@code authorization} the credentials, its {@code http} the monitoring port).
  *
@@ -30,8 +30,12 @@ import java.util.function.Supplier;
  * section, in one of its blocks, or at the top level when it is neither a streaming nor a NATS server option), a
  * value of the wrong type, a negative limit, an invalid per-channel name, or a streaming key left outside a present
  * {@code streaming} block is an error naming the file, the line and the key. Options of the original that have no
- * meaning for Stanchion are either accepted with a warning (file-store tuning, syslog name) or refused (fault
- * tolerance, clustering, partitioning, SQL store, encryption), so that nothing the user asked for is silently lost.
+ * meaning for Stanchion are either accepted with a warning (file-store and Raft tuning, syslog name) or refused
+ * (fault tolerance, partitioning, SQL store, encryption), so that nothing the user asked for is silently lost.
+ *
+ * <p>A {@code cluster} block at the top level of a file without a streaming block is the NATS server's routing
+ * (ignored) unless it holds a key of the original's streaming cluster block ({@code node_id}, {@code peers}, ...):
+ * then, as in the original, it is the streaming {@code cluster} block, and NATS routing keys in it are errors.
  *
  * <p>Leniencies, all unambiguous ({@link OptionType}): a size may also be a string ({@code "1GB"}); a duration may
  * be the integer {@code 0} or an unquoted number with a size-like suffix that is a valid duration ({@code 10m},
@@ -64,12 +68,12 @@ public final class ConfigFile {
             "min_version", "ocsp_peer", "cert_store", "cert_match", "cert_match_by", "cert_match_skip_invalid",
             "ca_certs_match", "connection_rate_limit");
 
-    /** Keys of the original's streaming {@code cluster} block (Raft clustering). */
-    private static final Set<String> STREAMING_CLUSTER_KEYS = Set.of(
-            "node_id", "bootstrap", "peers", "log_path", "log_cache_size", "log_snapshots", "trailing_logs", "sync",
-            "proceed_on_restore_failure", "allow_add_remove_node", "raft_logging", "raft_heartbeat_timeout",
-            "raft_election_timeout", "raft_lease_timeout", "raft_commit_timeout", "bolt_free_list_sync",
-            "bolt_free_list_map", "nodes_connections");
+    /**
+     * Keys that make a top-level {@code cluster} block the streaming one: those of its section, but {@code listen},
+     * which NATS routing has too.
+     */
+    private static final Set<String> STREAMING_CLUSTER_KEYS = Set.copyOf(OptionRegistry.keys(Section.CLUSTER).stream()
+            .filter(k -> !k.equals("listen")).toList());
 
     /** The keys of the streaming section, from the option table. */
     private static final List<String> STREAMING_KEYS = OptionRegistry.keys(Section.STREAMING);
@@ -212,6 +216,9 @@ public final class ConfigFile {
             if (block == Section.CHANNELS) {
                 channels(e);
             } else if (block != null) {
+                if (block.opened != null) {
+                    block.opened.accept(b);
+                }
                 block(block, e, false);
             } else {
                 OptionRegistry.Option<?> o = OptionRegistry.byKey(section, k);
@@ -269,13 +276,9 @@ public final class ConfigFile {
 
         /** A top-level {@code cluster} without a streaming block: NATS routing, unless it has Raft keys. */
         private void topLevelCluster(Entry e) {
-            if (e.value() instanceof MapNode m) {
-                for (Entry c : m.entries()) {
-                    if (STREAMING_CLUSTER_KEYS.contains(lower(c.key()))) {
-                        throw fail(c.line(), "\"cluster\" with \"" + c.key() + "\": streaming clustering is not "
-                                + "supported by Stanchion");
-                    }
-                }
+            if (e.value() instanceof MapNode m
+                    && m.entries().stream().anyMatch(c -> STREAMING_CLUSTER_KEYS.contains(lower(c.key())))) {
+                entry(Section.STREAMING, e, "top level");
             }
         }
 

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 
 /**
  * Every option of the server, declared once: its command-line flags (the original's spellings), its
@@ -21,7 +22,7 @@ import java.util.function.BiFunction;
  * {@link #usage()} writes the usage text from this table alone: adding an option is adding one entry.
  *
  * <p>Besides the options Stanchion applies, the table holds the original's options it accepts and ignores with a
- * warning (file-store tuning, the Windows event-log name) and those it refuses (fault tolerance, clustering,
+ * warning (file-store and Raft tuning, the Windows event-log name) and those it refuses (fault tolerance,
  * partitioning, SQL store, encryption), so that nothing the user asks for is silently lost.
  */
 final class OptionRegistry {
@@ -34,14 +35,23 @@ final class OptionRegistry {
         STORE_LIMITS(STREAMING, "limits", "store_limits", "storelimits"),
         /** Per-channel limits: a map of channel names (or wildcards) to the per-channel options of STORE_LIMITS. */
         CHANNELS(STORE_LIMITS, "channels", "channels_limits", "channelslimits", "per_channel", "per_channel_limits"),
-        FILE_OPTIONS(STREAMING, "file", "file_options");
+        FILE_OPTIONS(STREAMING, "file", "file_options"),
+        /** Raft clustering: its presence turns clustering on, as {@code -clustered}. */
+        CLUSTER(STREAMING, b -> b.clustered(true), "cluster");
 
         final Section parent;
         /** The keys that open this block in its parent. */
         final List<String> keys;
+        /** What the block's presence sets (before its entries are read), or null. */
+        final Consumer<ServerConfig.Builder> opened;
 
         Section(Section parent, String... keys) {
+            this(parent, null, keys);
+        }
+
+        Section(Section parent, Consumer<ServerConfig.Builder> opened, String... keys) {
             this.parent = parent;
+            this.opened = opened;
             this.keys = List.of(keys);
         }
     }
@@ -49,6 +59,9 @@ final class OptionRegistry {
     /** The groups of the usage text, in order. */
     enum UsageGroup {
         STREAMING("Streaming Server Options:", null),
+        CLUSTERING("Streaming Server Clustering Options:", "(configuration file: a cluster { } block turns clustering "
+                + "on; its keys: node_id, peers, bootstrap,\nlog_path, sync, raft_logging, listen, "
+                + "raft_election_timeout)"),
         FILE_STORE("Streaming Server File Store Options:", null),
         TLS("Streaming Server TLS Options (connection to NATS):", null),
         LOGGING("Streaming Server Logging Options:", null),
@@ -59,7 +72,7 @@ final class OptionRegistry {
         COMMON("Common Options:", null);
 
         final String heading;
-        /** A line after the group's flags, or null. */
+        /** Lines after the group's flags, or null. */
         final String note;
 
         UsageGroup(String heading, String note) {
@@ -351,6 +364,66 @@ final class OptionRegistry {
         ignoredTuning("--io_sleep_time", "IO loop", OptionType.INTEGER);
     }
 
+    // Clustering (Raft). Unlike the original's, whose peers are node IDs reached through NATS, a peer is
+    // <node_id>@<host>:<port>: the nodes' Raft transports talk directly.
+    static final Option<Boolean> CLUSTERED = add("clustered", OptionType.BOOL, ServerConfig.Builder::clustered)
+            .flags("-clustered").byDefault("false")
+            .usage("Run as a node of a Raft cluster (needs --store FILE)\n(default: {default})", UsageGroup.CLUSTERING);
+    static final Option<String> CLUSTER_NODE_ID = add("cluster_node_id", OptionType.STRING,
+            ServerConfig.Builder::clusterNodeId)
+            .flags("-cluster_node_id").keys(Section.CLUSTER, "node_id")
+            .usage("ID of this node in the cluster (required when clustered)", UsageGroup.CLUSTERING);
+    static final Option<List<ClusterConfig.Peer>> CLUSTER_PEERS = add("cluster_peers", OptionType.PEERS,
+            ServerConfig.Builder::clusterPeers)
+            .flags("-cluster_peers").keys(Section.CLUSTER, "peers")
+            .usage("Every node of the cluster, this one included, with the\naddress of its Raft transport "
+                    + "(comma-separated)", UsageGroup.CLUSTERING);
+    static final Option<Boolean> CLUSTER_BOOTSTRAP = add("cluster_bootstrap", OptionType.BOOL,
+            ServerConfig.Builder::clusterBootstrap)
+            .flags("-cluster_bootstrap").keys(Section.CLUSTER, "bootstrap").byDefault("false")
+            .usage("Without -cluster_peers: run as a one-node cluster at the\naddress -cluster_listen "
+                    + "(default: {default})", UsageGroup.CLUSTERING);
+    static final Option<Path> CLUSTER_LOG_PATH = add("cluster_log_path", OptionType.PATH,
+            ServerConfig.Builder::clusterLogPath)
+            .flags("-cluster_log_path").keys(Section.CLUSTER, "log_path")
+            .usage("Directory of the Raft log (default: <dir>/_raft)", UsageGroup.CLUSTERING);
+    static final Option<Boolean> CLUSTER_SYNC = add("cluster_sync", OptionType.BOOL, ServerConfig.Builder::clusterSync)
+            .flags("-cluster_sync").keys(Section.CLUSTER, "sync").byDefault("false")
+            .usage("Fsync the Raft log and the store before an entry counts\nas stored (default: {default})",
+                    UsageGroup.CLUSTERING);
+    static final Option<Boolean> CLUSTER_RAFT_LOGGING = add("cluster_raft_logging", OptionType.BOOL,
+            ServerConfig.Builder::clusterRaftLogging)
+            .flags("-cluster_raft_logging").keys(Section.CLUSTER, "raft_logging").byDefault("false")
+            .usage("Log the Raft library's messages, not only its warnings\n(default: {default})",
+                    UsageGroup.CLUSTERING);
+    static final Option<String> CLUSTER_LISTEN = add("cluster_listen", OptionType.STRING,
+            ServerConfig.Builder::clusterListen)
+            .flags("-cluster_listen").keys(Section.CLUSTER, "listen")
+            .usage("Host the Raft transport binds (default: this node's host in\n-cluster_peers); for a "
+                    + "one-node cluster, host:port or :port\n(default: " + ClusterConfig.DEFAULT_BOOTSTRAP_HOST
+                    + ":" + ClusterConfig.DEFAULT_BOOTSTRAP_PORT + ")", UsageGroup.CLUSTERING);
+    static final Option<Duration> CLUSTER_ELECTION_TIMEOUT = add("cluster_election_timeout", OptionType.DURATION,
+            ServerConfig.Builder::clusterElectionTimeout)
+            .flags("-cluster_election_timeout").keys(Section.CLUSTER, "raft_election_timeout").byDefault("1s")
+            .usage("Without a leader for this to twice this, a node starts an\nelection (at least 100ms; "
+                    + "default: {default})", UsageGroup.CLUSTERING);
+
+    static {
+        // The original's Raft tuning (hashicorp/raft, BoltDB, NATS connections): accepted, checked, ignored with a
+        // warning. Those without a flag in the original are keys only.
+        ignoredRaftTuning("-cluster_log_cache_size", OptionType.INTEGER, "log_cache_size");
+        ignoredRaftTuning("-cluster_log_snapshots", OptionType.INTEGER, "log_snapshots");
+        ignoredRaftTuning("-cluster_trailing_logs", OptionType.INTEGER, "trailing_logs");
+        ignoredRaftTuning("-cluster_allow_add_remove_node", OptionType.BOOL, "allow_add_remove_node");
+        ignoredRaftTuning("-cluster_proceed_on_restore_failure", OptionType.BOOL, "proceed_on_restore_failure");
+        ignoredRaftTuning(null, OptionType.DURATION, "raft_heartbeat_timeout");
+        ignoredRaftTuning(null, OptionType.DURATION, "raft_lease_timeout");
+        ignoredRaftTuning(null, OptionType.DURATION, "raft_commit_timeout");
+        ignoredRaftTuning(null, OptionType.BOOL, "bolt_free_list_sync");
+        ignoredRaftTuning(null, OptionType.BOOL, "bolt_free_list_map");
+        ignoredRaftTuning(null, OptionType.BOOL, "nodes_connections");
+    }
+
     // TLS to NATS
     static final Option<Boolean> SECURE = add("secure", OptionType.BOOL, ServerConfig.Builder::secure)
             .flags("-secure").keys(Section.STREAMING, "secure").byDefault("false")
@@ -437,7 +510,6 @@ final class OptionRegistry {
                 + "ignored");
         refused("fault tolerance (FT groups)", "ft_group", "ft_group_name");
         refused("partitioning", "partitioning");
-        refused("clustering", "cluster");
         refused("the SQL store", "sql", "sql_options");
         refused("encryption at rest", "encrypt", "encryption_cipher", "encryption_key");
     }
@@ -459,6 +531,20 @@ final class OptionRegistry {
         if (fileKeys.length > 0) {
             o.keys(Section.FILE_OPTIONS, fileKeys).ignoredKey = "file store option \"%s\" does not apply to "
                     + "Stanchion's Chronicle Queue store; ignored";
+        }
+    }
+
+    private static final String RAFT_TUNING_HELP = "Tuning of the original's Raft: accepted for\ncompatibility, "
+            + "ignored (with a warning)";
+
+    /** An option of the original's Raft implementation: a flag (or null: a key only) and a cluster { } key. */
+    private static <T> void ignoredRaftTuning(String flag, OptionType<T> type, String fileKey) {
+        Option<T> o = add(flag != null ? flag.substring(1) : "cluster_" + fileKey, type, null)
+                .keys(Section.CLUSTER, fileKey);
+        o.ignoredKey = "cluster option \"%s\" tunes the original's Raft and has no effect on Stanchion; ignored";
+        if (flag != null) {
+            o.flags(flag).usage(RAFT_TUNING_HELP, UsageGroup.CLUSTERING);
+            o.ignoredFlag = "flag -%s tunes the original's Raft and has no effect on Stanchion; ignored";
         }
     }
 
@@ -587,7 +673,7 @@ final class OptionRegistry {
             }
             if (!ignoredFlags.isEmpty()) {
                 // One paragraph: the flags, wrapped, then what they have in common.
-                String indent = "          ";
+                String indent = ignoredFlags.get(0).startsWith("--") ? "          " : "    ";
                 StringBuilder line = new StringBuilder(indent);
                 for (int i = 0; i < ignoredFlags.size(); i++) {
                     String word = ignoredFlags.get(i) + (i < ignoredFlags.size() - 1 ? "," : "");
@@ -604,7 +690,9 @@ final class OptionRegistry {
                 }
             }
             if (g.note != null) {
-                u.append("    ").append(g.note).append('\n');
+                for (String line : g.note.split("\n")) {
+                    u.append("    ").append(line).append('\n');
+                }
             }
         }
         return u.toString();

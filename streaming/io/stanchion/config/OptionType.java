@@ -178,6 +178,33 @@ record OptionType<T>(String usage, Function<String, T> parser, Function<Entry, T
         return string(e);
     });
 
+    /**
+     * The nodes of a Raft group, each {@code <node_id>@<host>:<port>} (the address of its Raft transport; an IPv6
+     * host in brackets): comma-separated, or in a file a list of strings. A bare node ID (the original's form,
+     * whose peers are reached through NATS) is refused; so are a node ID or an address listed twice.
+     */
+    static final OptionType<List<ClusterConfig.Peer>> PEERS = new OptionType<>("id@host:port,...",
+            s -> peers(commaList(s)), e -> {
+                List<String> entries = new ArrayList<>();
+                if (e.value() instanceof ListNode l) {
+                    for (Node n : l.items()) {
+                        if (!(n instanceof StringNode s)) {
+                            throw expected(e, "a string or a list of strings");
+                        }
+                        entries.add(s.value().trim());
+                    }
+                } else if (e.value() instanceof StringNode s) {
+                    entries.addAll(commaList(s.value()));
+                } else {
+                    throw expected(e, "a string or a list of strings");
+                }
+                try {
+                    return peers(entries);
+                } catch (IllegalArgumentException ex) {
+                    throw new IllegalArgumentException("parameter \"" + e.key() + "\": " + ex.getMessage());
+                }
+            });
+
     /** Anything, unchecked: options that are refused whatever their value. */
     static final OptionType<Object> ANY = new OptionType<>("string", s -> s, Entry::value);
 
@@ -234,6 +261,58 @@ record OptionType<T>(String usage, Function<String, T> parser, Function<Entry, T
 
     private static List<String> commaList(String v) {
         return Arrays.stream(v.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    private static final String PEER_FORM = "<node_id>@<host>:<port>";
+
+    static List<ClusterConfig.Peer> peers(List<String> entries) {
+        List<ClusterConfig.Peer> peers = new ArrayList<>();
+        for (String entry : entries) {
+            ClusterConfig.Peer p = peer(entry);
+            for (ClusterConfig.Peer q : peers) {
+                if (q.id().equals(p.id())) {
+                    throw new IllegalArgumentException("cluster peer " + quote(p.id()) + " is listed twice");
+                }
+                if (q.address().equalsIgnoreCase(p.address())) {
+                    throw new IllegalArgumentException("cluster peers " + quote(q.id()) + " and " + quote(p.id())
+                            + " have the same address " + p.address());
+                }
+            }
+            peers.add(p);
+        }
+        return peers;
+    }
+
+    /** {@code <node_id>@<host>:<port>}; an IPv6 host keeps its brackets, so that the peer's address() is valid. */
+    private static ClusterConfig.Peer peer(String entry) {
+        int at = entry.indexOf('@');
+        if (at < 0) {
+            throw new IllegalArgumentException("cluster peer " + quote(entry) + " needs its Raft address: "
+                    + PEER_FORM);
+        }
+        String id = entry.substring(0, at);
+        String hostPort = entry.substring(at + 1);
+        if (!ClusterConfig.isValidNodeId(id)) {
+            throw new IllegalArgumentException("cluster peer " + quote(entry) + ": invalid node ID " + quote(id)
+                    + " (" + ClusterConfig.NODE_ID_RULE + ")");
+        }
+        int colon = hostPort.lastIndexOf(':');
+        String host = colon < 0 ? "" : hostPort.substring(0, colon);
+        boolean ipv6 = host.startsWith("[") && host.endsWith("]") && host.length() > 2;
+        if (host.isEmpty() || (!ipv6 && host.contains(":")) || !host.matches("[^\\s@,/]+")) {
+            throw new IllegalArgumentException("cluster peer " + quote(entry) + " is not " + PEER_FORM
+                    + (!ipv6 && host.contains(":") ? " (an IPv6 host goes in brackets: [::1])" : ""));
+        }
+        int port;
+        try {
+            port = Integer.parseInt(hostPort.substring(colon + 1));
+        } catch (NumberFormatException ex) {
+            port = -1;
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("cluster peer " + quote(entry) + ": the port must be 1-65535");
+        }
+        return new ClusterConfig.Peer(id, host, port);
     }
 
     /** The port part of "host:port" or "port". */

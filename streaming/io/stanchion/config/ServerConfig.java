@@ -142,7 +142,7 @@ public final class ServerConfig {
         this.httpPort = b.httpPort;
         this.httpHost = b.httpHost;
         this.httpJsonp = b.httpJsonp;
-        this.cluster = b.cluster;
+        this.cluster = b.builtCluster;
         this.httpAllowedHosts = List.copyOf(b.httpAllowedHosts);
     }
 
@@ -202,7 +202,7 @@ public final class ServerConfig {
         b.httpPort = httpPort;
         b.httpHost = httpHost;
         b.httpJsonp = httpJsonp;
-        b.cluster = cluster;
+        b.cluster(cluster);
         b.httpAllowedHosts = httpAllowedHosts;
         return b;
     }
@@ -248,7 +248,16 @@ public final class ServerConfig {
         private int httpPort;
         private String httpHost;
         private boolean httpJsonp;
-        private ClusterConfig cluster;
+        private boolean clustered;
+        private String clusterNodeId;
+        private List<ClusterConfig.Peer> clusterPeers = List.of();
+        private boolean clusterBootstrap;
+        private Path clusterLogPath;
+        private boolean clusterSync;
+        private boolean clusterRaftLogging;
+        private String clusterListen;
+        private Duration clusterElectionTimeout;
+        private ClusterConfig builtCluster;
         private List<String> httpAllowedHosts = List.of();
 
         public Builder() {
@@ -256,7 +265,40 @@ public final class ServerConfig {
         }
 
         public Builder clusterId(String v) { clusterId = v; return this; }
-        public Builder cluster(ClusterConfig v) { cluster = v; return this; }
+        /**
+         * All the clustering settings at once; {@code null}: not clustered. The same as the {@code cluster*}
+         * setters below (which a later setter or flag may change).
+         */
+        public Builder cluster(ClusterConfig v) {
+            clustered = v != null;
+            if (v != null) {
+                clusterNodeId = v.nodeId();
+                clusterPeers = v.peers();
+                clusterBootstrap = v.bootstrap();
+                clusterLogPath = v.logPath();
+                clusterSync = v.sync();
+                clusterRaftLogging = v.raftLogging();
+                clusterListen = v.listenHost();
+                clusterElectionTimeout = v.electionTimeout();
+            }
+            return this;
+        }
+        /** Clustering on ({@code -clustered}, a {@code cluster { }} block): the other cluster settings apply. */
+        public Builder clustered(boolean v) { clustered = v; return this; }
+        public Builder clusterNodeId(String v) { clusterNodeId = v; return this; }
+        /** Every node of the group, this one included (see {@link #build()} for a one-node group). */
+        public Builder clusterPeers(List<ClusterConfig.Peer> v) { clusterPeers = List.copyOf(v); return this; }
+        public Builder clusterBootstrap(boolean v) { clusterBootstrap = v; return this; }
+        /** The Raft log directory; null: {@code <dir>/_raft}. */
+        public Builder clusterLogPath(Path v) { clusterLogPath = v; return this; }
+        public Builder clusterSync(boolean v) { clusterSync = v; return this; }
+        public Builder clusterRaftLogging(boolean v) { clusterRaftLogging = v; return this; }
+        /**
+         * The host the Raft transport binds (null: this node's host in the peers); for a one-node group
+         * (bootstrap, no peers) also {@code host:port} or {@code :port}, which is then the node's address.
+         */
+        public Builder clusterListen(String v) { clusterListen = v; return this; }
+        public Builder clusterElectionTimeout(Duration v) { clusterElectionTimeout = v; return this; }
         public Builder storeType(StoreType v) { storeType = v; return this; }
         public Builder dir(Path v) { dir = v; return this; }
         public Builder natsUrls(List<String> v) { natsUrls = v; return this; }
@@ -367,10 +409,147 @@ public final class ServerConfig {
             if (inboundMaxBytes < 1) {
                 throw new IllegalArgumentException("the inbound queue's byte bound must be at least 1");
             }
-            if (cluster != null && storeType != StoreType.FILE) {
+            if (clustered && storeType != StoreType.FILE) {
                 throw new IllegalArgumentException("clustered mode requires the FILE store (-store file -dir <path>)");
             }
+            builtCluster = clustered ? buildCluster() : null;
+            if (!clustered) {
+                warnUnusedClusterOptions();
+            }
             return new ServerConfig(this);
+        }
+
+        private static final String PEER_FORM = "<node_id>@<host>:<port>";
+
+        /**
+         * The group: the peers as given, which must include this node; or, with bootstrap and no peers, this node
+         * alone at the address of {@code cluster_listen} (host, port or both; default
+         * {@link ClusterConfig#DEFAULT_BOOTSTRAP_HOST}:{@link ClusterConfig#DEFAULT_BOOTSTRAP_PORT}).
+         */
+        private ClusterConfig buildCluster() {
+            if (clusterNodeId == null || clusterNodeId.isBlank()) {
+                throw new IllegalArgumentException("clustered mode requires a node ID (-cluster_node_id)");
+            }
+            if (!ClusterConfig.isValidNodeId(clusterNodeId)) {
+                throw new IllegalArgumentException("invalid cluster node ID \"" + clusterNodeId + "\": "
+                        + ClusterConfig.NODE_ID_RULE);
+            }
+            String[] listen = clusterListen == null ? null : listenHostPort(clusterListen);
+            List<ClusterConfig.Peer> peers = clusterPeers;
+            if (peers.isEmpty() && clusterBootstrap) {
+                String host = listen == null || listen[0] == null ? ClusterConfig.DEFAULT_BOOTSTRAP_HOST : listen[0];
+                int port = listen == null || listen[1] == null ? ClusterConfig.DEFAULT_BOOTSTRAP_PORT
+                        : Integer.parseInt(listen[1]);
+                peers = List.of(new ClusterConfig.Peer(clusterNodeId, host, port));
+            } else if (peers.isEmpty()) {
+                throw new IllegalArgumentException("clustered mode needs cluster_peers (every node, this one "
+                        + "included, as " + PEER_FORM + "), or cluster_bootstrap for a one-node cluster");
+            } else {
+                if (peers.stream().noneMatch(p -> p.id().equals(clusterNodeId))) {
+                    throw new IllegalArgumentException("cluster node \"" + clusterNodeId + "\" is not in "
+                            + "cluster_peers (list every node, this one included, as " + PEER_FORM + ")");
+                }
+                if (clusterBootstrap && peers.size() > 1) {
+                    throw new IllegalArgumentException("cluster_bootstrap forms a one-node cluster: it can't be "
+                            + "used with other nodes in cluster_peers (with peers, every node starts from the "
+                            + "same list; no bootstrap needed)");
+                }
+                if (listen != null && listen[1] != null) {
+                    throw new IllegalArgumentException("cluster_listen \"" + clusterListen + "\" has a port: "
+                            + "give the host only, this node's port is the one of its cluster_peers entry");
+                }
+            }
+            ClusterConfig.Peer self = peers.stream().filter(p -> p.id().equals(clusterNodeId)).findFirst()
+                    .orElseThrow();
+            String listenHost = listen != null && listen[0] != null ? listen[0] : self.host();
+            Path logPath = clusterLogPath != null ? clusterLogPath : dir.resolve("_raft");
+            if (clusterElectionTimeout.compareTo(ClusterConfig.MIN_ELECTION_TIMEOUT) < 0) {
+                throw new IllegalArgumentException("cluster election timeout must be at least "
+                        + Durations.format(ClusterConfig.MIN_ELECTION_TIMEOUT) + ", got "
+                        + Durations.format(clusterElectionTimeout));
+            }
+            return new ClusterConfig(clusterNodeId, peers, clusterBootstrap, logPath, clusterSync,
+                    clusterRaftLogging, listenHost, clusterElectionTimeout);
+        }
+
+        /**
+         * {@code cluster_listen} as {host, port}, either null: {@code host}, {@code host:port}, {@code :port},
+         * {@code [v6]}, {@code [v6]:port}, or a bare IPv6 address (more than one ':'), which is a host.
+         */
+        private static String[] listenHostPort(String listen) {
+            String v = listen.trim();
+            String host = v;
+            String port = null;
+            if (v.startsWith("[")) {
+                int close = v.indexOf(']');
+                if (close < 0 || (close < v.length() - 1 && v.charAt(close + 1) != ':')) {
+                    throw badListen(listen);
+                }
+                host = v.substring(0, close + 1);
+                port = close < v.length() - 1 ? v.substring(close + 2) : null;
+            } else if (v.indexOf(':') >= 0 && v.indexOf(':') == v.lastIndexOf(':')) {
+                host = v.substring(0, v.indexOf(':'));
+                port = v.substring(v.indexOf(':') + 1);
+            }
+            if (port != null) {
+                int p;
+                try {
+                    p = Integer.parseInt(port);
+                } catch (NumberFormatException e) {
+                    throw badListen(listen);
+                }
+                if (p < 1 || p > 65535) {
+                    throw badListen(listen);
+                }
+            }
+            if (host.isEmpty()) {
+                host = null;
+            } else if (host.equals("[]") || !host.matches("[^\\s@,/]+")) {
+                throw badListen(listen);
+            }
+            if (host == null && port == null) {
+                throw badListen(listen);
+            }
+            return new String[] {host, port};
+        }
+
+        private static IllegalArgumentException badListen(String listen) {
+            return new IllegalArgumentException("invalid cluster_listen \"" + listen + "\": expected a host "
+                    + "(or, for a one-node cluster, host:port or :port; port 1-65535)");
+        }
+
+        /** Cluster settings given while clustering is off: a warning, as nothing the user asks for is lost silently. */
+        private void warnUnusedClusterOptions() {
+            List<String> set = new ArrayList<>();
+            if (clusterNodeId != null) {
+                set.add("cluster_node_id");
+            }
+            if (!clusterPeers.isEmpty()) {
+                set.add("cluster_peers");
+            }
+            if (clusterBootstrap) {
+                set.add("cluster_bootstrap");
+            }
+            if (clusterLogPath != null) {
+                set.add("cluster_log_path");
+            }
+            if (clusterSync) {
+                set.add("cluster_sync");
+            }
+            if (clusterRaftLogging) {
+                set.add("cluster_raft_logging");
+            }
+            if (clusterListen != null) {
+                set.add("cluster_listen");
+            }
+            if (!ClusterConfig.DEFAULT_ELECTION_TIMEOUT.equals(clusterElectionTimeout)) {
+                set.add("cluster_election_timeout");
+            }
+            String w = "clustering is off (no -clustered nor cluster { } block): " + String.join(", ", set)
+                    + " ignored";
+            if (!set.isEmpty() && !warnings.contains(w)) {
+                warnings.add(w);
+            }
         }
 
         private static void positive(String name, Duration d) {

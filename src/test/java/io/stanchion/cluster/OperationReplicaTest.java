@@ -37,7 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Three Ratis peers on loopback, each an {@link OperationReplica} over its own FILE stores: operation batches sent
+ * Three Ratis peers on loopback, each a {@link ClusterStateMachine} (following only) over its own FILE stores: operation batches sent
  * through a Raft client are committed by the group and applied on every node in the same order, so the three
  * nodes' stores end up the same.
  */
@@ -59,8 +59,24 @@ class OperationReplicaTest {
             NettyConfigKeys.Server.setHost(p, "127.0.0.1");
             NettyConfigKeys.Server.setPort(p, Integer.parseInt(self.getAddress().split(":")[1]));
             RaftServerConfigKeys.setStorageDir(p, List.of(dir.resolve("raft").toFile()));
+            ClusterStateMachine machine = new ClusterStateMachine(new NodeMarks(dir, false),
+                    new ClusterStateMachine.Roles() {
+                        @Override
+                        public void leaderReady() {
+                        }
+
+                        @Override
+                        public void notLeader() {
+                        }
+
+                        @Override
+                        public void failed(String what, Throwable cause) {
+                            throw new AssertionError(what, cause);
+                        }
+                    });
+            machine.follow(new OperationApplier(messages, state, false)); // never leads: applies every entry
             server = RaftServer.newBuilder().setServerId(self.getId()).setGroup(group).setProperties(p)
-                    .setStateMachine(new OperationReplica(new OperationApplier(messages, state, false))).build();
+                    .setStateMachine(machine).build();
             server.start();
         }
 

@@ -622,10 +622,6 @@ class ConfigFileTest {
     void unsupportedFeaturesAreRefused() {
         assertError("streaming { ft_group: g }",
                 "config file test.conf line 1: \"ft_group\": fault tolerance (FT groups) is not supported by Stanchion");
-        assertError("streaming { cluster { node_id: a } }",
-                "config file test.conf line 1: \"cluster\": clustering is not supported by Stanchion");
-        assertError("cluster {\n  node_id: a\n}", "config file test.conf line 2: \"cluster\" with \"node_id\": "
-                + "streaming clustering is not supported by Stanchion");
         assertError("partitioning: true",
                 "config file test.conf line 1: \"partitioning\": partitioning is not supported by Stanchion");
         assertError("sql_options { driver: mysql }",
@@ -635,6 +631,130 @@ class ConfigFileTest {
         // a NATS routing cluster block at the top level is fine
         assertThat(parse("cluster { listen: 0.0.0.0:6222, routes: [nats://a:6222] }").clusterId)
                 .isEqualTo("test-cluster");
+    }
+
+    // ---------------------------------------------------------------- clustering
+
+    private static final String CLUSTER_STORE = "store: file\ndir: \"/data\"\n";
+
+    @Test
+    void clusterBlockTurnsClusteringOn() {
+        ServerConfig c = parse("""
+                streaming {
+                  store: file
+                  dir: "/data"
+                  cluster {
+                    node_id: "b"
+                    peers: ["a@10.0.0.1:6322", "b@10.0.0.2:6322", "c@[fd00::3]:7000"]
+                    bootstrap: false
+                    log_path: "/raft/b"
+                    sync: true
+                    raft_logging: true
+                    listen: "0.0.0.0"
+                    raft_election_timeout: "2s"
+                  }
+                }
+                """);
+        ClusterConfig cl = c.cluster;
+        assertThat(cl).isNotNull();
+        assertThat(cl.nodeId()).isEqualTo("b");
+        assertThat(cl.peers()).containsExactly(new ClusterConfig.Peer("a", "10.0.0.1", 6322),
+                new ClusterConfig.Peer("b", "10.0.0.2", 6322), new ClusterConfig.Peer("c", "[fd00::3]", 7000));
+        assertThat(cl.peers().get(2).address()).isEqualTo("[fd00::3]:7000");
+        assertThat(cl.self()).isEqualTo(new ClusterConfig.Peer("b", "10.0.0.2", 6322));
+        assertThat(cl.bootstrap()).isFalse();
+        assertThat(cl.logPath()).isEqualTo(Path.of("/raft/b"));
+        assertThat(cl.sync()).isTrue();
+        assertThat(cl.raftLogging()).isTrue();
+        assertThat(cl.listenHost()).isEqualTo("0.0.0.0");
+        assertThat(cl.electionTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.warnings).isEmpty();
+        assertThat(c.fileSync).as("file_options sync is another key").isTrue();
+    }
+
+    @Test
+    void clusterBlockDefaultsAndCommaSeparatedPeers() {
+        ServerConfig c = parse(CLUSTER_STORE + "cluster { node_id: a, peers: \"a@h1:6322, b@h2:6322\" }");
+        ClusterConfig cl = c.cluster;
+        assertThat(cl.peers()).extracting(ClusterConfig.Peer::id).containsExactly("a", "b");
+        assertThat(cl.logPath()).as("the store's _raft subdirectory").isEqualTo(Path.of("/data/_raft"));
+        assertThat(cl.listenHost()).as("this node's host").isEqualTo("h1");
+        assertThat(cl.sync()).isFalse();
+        assertThat(cl.raftLogging()).isFalse();
+        assertThat(cl.bootstrap()).isFalse();
+        assertThat(cl.electionTimeout()).isEqualTo(ClusterConfig.DEFAULT_ELECTION_TIMEOUT);
+        // an empty block still turns clustering on (and then asks for what it needs)
+        assertError("streaming { store: file, dir: /data, cluster { } }",
+                "clustered mode requires a node ID (-cluster_node_id)");
+        // at the top level, an empty cluster block is NATS routing's
+        assertThat(parse(CLUSTER_STORE + "cluster { }").cluster).isNull();
+        // not clustered without the block
+        assertThat(parse(CLUSTER_STORE).cluster).isNull();
+    }
+
+    @Test
+    void topLevelClusterIsTheStreamingOneWhenItHasItsKeys() {
+        ServerConfig c = parse(CLUSTER_STORE + "cluster {\n  node_id: a\n  bootstrap: true\n  listen: \":7001\"\n}");
+        assertThat(c.cluster.peers()).containsExactly(new ClusterConfig.Peer("a", "127.0.0.1", 7001));
+        // NATS routing keys in a streaming cluster block are not ours
+        assertError(CLUSTER_STORE + "cluster {\n  node_id: a\n  routes: [nats://b:6222]\n}",
+                "config file test.conf line 5: unknown key \"routes\" in cluster");
+        // a NATS routing block (listen is a key of both) stays NATS's; so does any cluster beside a streaming block
+        assertThat(parse("cluster { listen: 0.0.0.0:6222, routes: [nats://a:6222] }").cluster).isNull();
+        assertThat(parse("cluster { node_id: a }\nstreaming { cid: x }").cluster).isNull();
+    }
+
+    @Test
+    void badClusterBlocksAreRefused() {
+        assertError("streaming { cluster { node_id: a, peers: [\"a@h:1\"] } }",
+                "clustered mode requires the FILE store (-store file -dir <path>)");
+        assertError("streaming {\n" + CLUSTER_STORE + "cluster {\n node_id: a\n peers: [\"a@h:1\", \"b\"]\n}\n}",
+                "config file test.conf line 6: parameter \"peers\": cluster peer \"b\" needs its Raft address: "
+                        + "<node_id>@<host>:<port>");
+        assertError(CLUSTER_STORE + "cluster { node_id: a, peers: \"a@h:1,a@h:2\" }",
+                "config file test.conf line 3: parameter \"peers\": cluster peer \"a\" is listed twice");
+        assertError(CLUSTER_STORE + "cluster { node_id: a, peers: [1] }", "config file test.conf line 3: "
+                + "parameter \"peers\" value is expected to be a string or a list of strings, got an array");
+        assertError(CLUSTER_STORE + "cluster { node_id: c, peers: [\"a@h:1\", \"b@h:2\"] }",
+                "cluster node \"c\" is not in cluster_peers (list every node, this one included, as "
+                        + "<node_id>@<host>:<port>)");
+        assertError(CLUSTER_STORE + "cluster { node_id: a, peers: [\"a@h:1\"], raft_election_timeout: \"50ms\" }",
+                "cluster election timeout must be at least 100ms, got 50ms");
+        assertError(CLUSTER_STORE + "cluster { node_id: a, raft_election_timeout: \"soon\" }",
+                "config file test.conf line 3: parameter \"raft_election_timeout\" value \"soon\" is not a duration "
+                        + "(like \"30s\", \"1h30m\", \"500ms\")");
+        assertError(CLUSTER_STORE + "cluster { node_id: a, peer: [] }",
+                "config file test.conf line 3: unknown key \"peer\" in cluster (did you mean \"peers\"?)");
+        assertError("streaming {\n  cluster: true\n}",
+                "config file test.conf line 2: parameter \"cluster\" value is expected to be a map, got boolean true");
+    }
+
+    @Test
+    void originalRaftTuningIsAcceptedWithAWarning() {
+        ServerConfig c = parse(CLUSTER_STORE + """
+                cluster {
+                  node_id: a
+                  peers: ["a@h:1"]
+                  log_cache_size: 512
+                  log_snapshots: 2
+                  trailing_logs: 10240
+                  allow_add_remove_node: true
+                  proceed_on_restore_failure: false
+                  raft_heartbeat_timeout: "2s"
+                  raft_lease_timeout: "1s"
+                  raft_commit_timeout: "100ms"
+                  bolt_free_list_sync: true
+                  bolt_free_list_map: true
+                  nodes_connections: true
+                }
+                """);
+        assertThat(c.cluster).isNotNull();
+        assertThat(c.warnings).hasSize(11);
+        assertThat(c.warnings.get(0)).isEqualTo("config file test.conf line 6: cluster option \"log_cache_size\" "
+                + "tunes the original's Raft and has no effect on Stanchion; ignored");
+        assertThat(c.warnings.get(10)).contains("\"nodes_connections\"");
+        assertError(CLUSTER_STORE + "cluster { node_id: a, raft_lease_timeout: 5 }", "config file test.conf line 3: "
+                + "parameter \"raft_lease_timeout\" value is expected to be a duration, got number 5");
     }
 
     @Test

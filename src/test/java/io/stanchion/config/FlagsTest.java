@@ -198,13 +198,16 @@ class FlagsTest {
                 "--stan_config", "-c", "--config", "-m", "--http_port", "-mh", "--http_host", "--user", "--pass",
                 "--auth", "-secure", "-tls_client_cert", "-tls_client_key", "-tls_client_cacert",
                 "--discover_prefix", "--io_batch_size", "-SD", "--stan_debug", "-SV", "--stan_trace", "-SDV", "-DV",
-                "-h", "--help", "--file_compact_enabled", "--io_sleep_time")) {
+                "-h", "--help", "--file_compact_enabled", "--io_sleep_time", "-clustered", "-cluster_node_id",
+                "-cluster_peers", "-cluster_bootstrap", "-cluster_log_path", "-cluster_sync", "-cluster_raft_logging",
+                "-cluster_listen", "-cluster_election_timeout", "-cluster_log_cache_size", "-cluster_log_snapshots",
+                "-cluster_trailing_logs", "-cluster_allow_add_remove_node", "-cluster_proceed_on_restore_failure")) {
             assertThat(Flags.USAGE).as(flag).containsPattern("(^|[\\s,])" + java.util.regex.Pattern.quote(flag)
                     + "([\\s,=]|$)");
         }
         assertThat(Flags.USAGE).contains("Streaming Server Options:", "Streaming Server File Store Options:",
                 "Streaming Server TLS Options", "Streaming Server Logging Options:", "Monitoring Options:",
-                "Configuration Files:", "Common Options:");
+                "Configuration Files:", "Common Options:", "Streaming Server Clustering Options:");
     }
 
     @Test
@@ -289,6 +292,178 @@ class FlagsTest {
                 + "no effect on Stanchion; ignored");
         assertThatThrownBy(() -> Flags.parse("--file_buffer_size", "big"))
                 .hasMessage("invalid value \"big\" for flag -file_buffer_size: invalid size \"big\"");
+    }
+
+    // ---------------------------------------------------------------- clustering
+
+    private static final String[] FILE_STORE = {"-st", "file", "--dir", "/data"};
+
+    private static ServerConfig clustered(String... args) {
+        String[] all = java.util.Arrays.copyOf(FILE_STORE, FILE_STORE.length + args.length);
+        System.arraycopy(args, 0, all, FILE_STORE.length, args.length);
+        return Flags.parse(all);
+    }
+
+    @Test
+    void clusteringFlagsParseIntoClusterConfig() {
+        assertThat(Flags.parse(FILE_STORE).cluster).as("not clustered by default").isNull();
+        for (String dash : List.of("-", "--")) {
+            ServerConfig c = clustered(dash + "clustered", dash + "cluster_node_id", "b", dash + "cluster_peers",
+                    "a@10.0.0.1:6322, b@10.0.0.2:6323,c@[::1]:6324", dash + "cluster_log_path", "/raft",
+                    dash + "cluster_sync", dash + "cluster_raft_logging=true", dash + "cluster_listen", "0.0.0.0",
+                    dash + "cluster_election_timeout", "1500ms");
+            ClusterConfig cl = c.cluster;
+            assertThat(cl.nodeId()).isEqualTo("b");
+            assertThat(cl.peers()).containsExactly(new ClusterConfig.Peer("a", "10.0.0.1", 6322),
+                    new ClusterConfig.Peer("b", "10.0.0.2", 6323), new ClusterConfig.Peer("c", "[::1]", 6324));
+            assertThat(cl.self().address()).isEqualTo("10.0.0.2:6323");
+            assertThat(cl.bootstrap()).isFalse();
+            assertThat(cl.logPath()).isEqualTo(Path.of("/raft"));
+            assertThat(cl.sync()).isTrue();
+            assertThat(cl.raftLogging()).isTrue();
+            assertThat(cl.listenHost()).isEqualTo("0.0.0.0");
+            assertThat(cl.electionTimeout()).isEqualTo(Duration.ofMillis(1500));
+            assertThat(c.warnings).isEmpty();
+        }
+        ServerConfig c = clustered("-clustered", "-cluster_node_id", "a", "-cluster_peers", "a@h1:1,b@h2:2");
+        assertThat(c.cluster.logPath()).isEqualTo(Path.of("/data", "_raft"));
+        assertThat(c.cluster.listenHost()).isEqualTo("h1");
+        assertThat(c.cluster.sync()).isFalse();
+        assertThat(c.cluster.raftLogging()).isFalse();
+        assertThat(c.cluster.electionTimeout()).isEqualTo(ClusterConfig.DEFAULT_ELECTION_TIMEOUT);
+        assertThat(c.toBuilder().build().cluster).as("round trip").isEqualTo(c.cluster);
+        assertThat(Flags.parse(c.toBuilder(), "-cluster_sync").cluster.sync()).isTrue();
+        assertThat(Flags.parse(c.toBuilder(), "-clustered=false").cluster).isNull();
+    }
+
+    @Test
+    void aBootstrapNodeWithoutPeersIsAOneNodeCluster() {
+        ServerConfig c = clustered("-clustered", "-cluster_node_id", "solo", "-cluster_bootstrap");
+        assertThat(c.cluster.peers()).containsExactly(new ClusterConfig.Peer("solo", ClusterConfig.DEFAULT_BOOTSTRAP_HOST,
+                ClusterConfig.DEFAULT_BOOTSTRAP_PORT));
+        assertThat(c.cluster.bootstrap()).isTrue();
+        assertThat(c.cluster.listenHost()).isEqualTo("127.0.0.1");
+        assertThat(c.toBuilder().build().cluster).as("round trip").isEqualTo(c.cluster);
+        assertThat(clustered("-clustered", "-cluster_node_id", "s", "-cluster_bootstrap", "-cluster_listen",
+                "0.0.0.0:7000").cluster.self()).isEqualTo(new ClusterConfig.Peer("s", "0.0.0.0", 7000));
+        assertThat(clustered("-clustered", "-cluster_node_id", "s", "-cluster_bootstrap", "-cluster_listen",
+                ":7000").cluster.self()).isEqualTo(new ClusterConfig.Peer("s", "127.0.0.1", 7000));
+        assertThat(clustered("-clustered", "-cluster_node_id", "s", "-cluster_bootstrap", "-cluster_listen",
+                "[::1]:7000").cluster.self()).isEqualTo(new ClusterConfig.Peer("s", "[::1]", 7000));
+        ServerConfig host = clustered("-clustered", "-cluster_node_id", "s", "-cluster_bootstrap", "-cluster_listen",
+                "10.1.1.1");
+        assertThat(host.cluster.self()).isEqualTo(new ClusterConfig.Peer("s", "10.1.1.1", 6322));
+        // its own entry may also be given as its only peer
+        assertThat(clustered("-clustered", "-cluster_node_id", "s", "-cluster_bootstrap", "-cluster_peers",
+                "s@h:9").cluster.self()).isEqualTo(new ClusterConfig.Peer("s", "h", 9));
+        assertThatThrownBy(() -> clustered("-clustered", "-cluster_node_id", "s", "-cluster_bootstrap",
+                "-cluster_peers", "s@h:9,t@h:10")).hasMessageStartingWith("cluster_bootstrap forms a one-node "
+                + "cluster: it can't be used with other nodes in cluster_peers");
+        assertThatThrownBy(() -> clustered("-clustered", "-cluster_node_id", "s", "-cluster_bootstrap",
+                "-cluster_listen", "h:99999")).hasMessage("invalid cluster_listen \"h:99999\": expected a host (or, "
+                + "for a one-node cluster, host:port or :port; port 1-65535)");
+    }
+
+    @Test
+    void badClusteringFlagsAreRefused() {
+        assertThatThrownBy(() -> Flags.parse("-clustered", "-cluster_node_id", "a", "-cluster_peers", "a@h:1"))
+                .hasMessage("clustered mode requires the FILE store (-store file -dir <path>)");
+        assertThatThrownBy(() -> clustered("-clustered", "-cluster_peers", "a@h:1"))
+                .hasMessage("clustered mode requires a node ID (-cluster_node_id)");
+        assertThatThrownBy(() -> clustered("-clustered", "-cluster_node_id", "a.b", "-cluster_peers", "a@h:1"))
+                .hasMessage("invalid cluster node ID \"a.b\": only alphanumeric and `-` or `_` characters allowed");
+        assertThatThrownBy(() -> clustered("-clustered", "-cluster_node_id", "a", "-cluster_peers", "a@h:1,b"))
+                .hasMessage("invalid value \"a@h:1,b\" for flag -cluster_peers: cluster peer \"b\" needs its Raft "
+                        + "address: <node_id>@<host>:<port>");
+        assertThatThrownBy(() -> clustered("-clustered", "-cluster_node_id", "a", "-cluster_peers", "a@h:1,a@g:2"))
+                .hasMessage("invalid value \"a@h:1,a@g:2\" for flag -cluster_peers: cluster peer \"a\" is listed "
+                        + "twice");
+        assertThatThrownBy(() -> Flags.parse("-cluster_peers", "a@h:1,b@H:1")).hasMessageEndingWith(
+                "cluster peers \"a\" and \"b\" have the same address H:1");
+        for (String bad : List.of("a@h", "a@h:0", "a@h:65536", "a@h:x", "a@:1", "a@::1:5", "@h:1", "a b@h:1")) {
+            assertThatThrownBy(() -> Flags.parse("-cluster_peers", bad)).as(bad)
+                    .hasMessageStartingWith("invalid value \"" + bad + "\" for flag -cluster_peers: cluster peer \""
+                            + bad + "\"");
+        }
+        assertThatThrownBy(() -> Flags.parse("-cluster_peers", "a@::1:5")).hasMessageEndingWith(
+                "is not <node_id>@<host>:<port> (an IPv6 host goes in brackets: [::1])");
+        assertThatThrownBy(() -> clustered("-clustered", "-cluster_node_id", "c", "-cluster_peers", "a@h:1,b@h:2"))
+                .hasMessage("cluster node \"c\" is not in cluster_peers (list every node, this one included, as "
+                        + "<node_id>@<host>:<port>)");
+        assertThatThrownBy(() -> clustered("-clustered", "-cluster_node_id", "c"))
+                .hasMessage("clustered mode needs cluster_peers (every node, this one included, as "
+                        + "<node_id>@<host>:<port>), or cluster_bootstrap for a one-node cluster");
+        assertThatThrownBy(() -> clustered("-clustered", "-cluster_node_id", "a", "-cluster_peers", "a@h:1",
+                "-cluster_listen", "h:2")).hasMessage("cluster_listen \"h:2\" has a port: give the host only, this "
+                + "node's port is the one of its cluster_peers entry");
+        assertThat(clustered("-clustered", "-cluster_node_id", "a", "-cluster_peers", "a@h:1", "-cluster_listen",
+                "fd00::1").cluster.listenHost()).as("a bare IPv6 address is a host").isEqualTo("fd00::1");
+        assertThatThrownBy(() -> clustered("-clustered", "-cluster_node_id", "a", "-cluster_peers", "a@h:1",
+                "-cluster_election_timeout", "99ms")).hasMessage("cluster election timeout must be at least 100ms, "
+                + "got 99ms");
+        assertThatThrownBy(() -> clustered("-clustered", "-cluster_node_id", "a", "-cluster_peers", "a@h:1",
+                "-cluster_election_timeout", "-1s")).hasMessage("cluster election timeout must be at least 100ms, "
+                + "got -1s");
+        assertThatThrownBy(() -> Flags.parse("-cluster_election_timeout", "soon"))
+                .hasMessageStartingWith("invalid value \"soon\" for flag -cluster_election_timeout: ");
+        assertThatThrownBy(() -> Flags.parse("-clustered=maybe"))
+                .hasMessage("invalid boolean value \"maybe\" for flag -clustered");
+    }
+
+    @Test
+    void clusteringOptionsWithoutClusteringWarn() {
+        ServerConfig c = Flags.parse("-cluster_node_id", "a", "-cluster_sync", "-cluster_election_timeout", "2s");
+        assertThat(c.cluster).isNull();
+        assertThat(c.warnings).containsExactly("clustering is off (no -clustered nor cluster { } block): "
+                + "cluster_node_id, cluster_sync, cluster_election_timeout ignored");
+        assertThat(c.toBuilder().build().warnings).as("not repeated").hasSize(1);
+        assertThat(Flags.parse("-cluster_sync=false", "-cluster_election_timeout", "1s").warnings).isEmpty();
+    }
+
+    @Test
+    void originalRaftTuningFlagsAreAcceptedWithWarnings() {
+        ServerConfig c = clustered("-clustered", "-cluster_node_id", "a", "-cluster_peers", "a@h:1",
+                "-cluster_log_cache_size", "512", "--cluster_log_snapshots", "2", "-cluster_trailing_logs", "10240",
+                "-cluster_allow_add_remove_node", "--cluster_proceed_on_restore_failure=false");
+        assertThat(c.cluster).isNotNull();
+        assertThat(c.warnings).hasSize(5);
+        assertThat(c.warnings.get(0)).isEqualTo("flag -cluster_log_cache_size tunes the original's Raft and has no "
+                + "effect on Stanchion; ignored");
+        assertThat(c.warnings.get(1)).startsWith("flag -cluster_log_snapshots ");
+        assertThatThrownBy(() -> Flags.parse("-cluster_log_cache_size", "big"))
+                .hasMessage("invalid value \"big\" for flag -cluster_log_cache_size: not an integer");
+    }
+
+    @Test
+    void clusteringFlagsOverrideTheFile() throws IOException {
+        Path conf = write("cluster.conf", """
+                streaming {
+                  store: file
+                  dir: "/data"
+                  cluster {
+                    node_id: a
+                    peers: ["a@h1:1", "b@h2:2", "c@h3:3"]
+                    sync: true
+                    raft_election_timeout: "3s"
+                    log_cache_size: 10
+                  }
+                }
+                """);
+        ServerConfig file = Flags.parse("-sc", conf.toString());
+        assertThat(file.cluster.nodeId()).isEqualTo("a");
+        assertThat(file.cluster.sync()).isTrue();
+        assertThat(file.warnings).hasSize(1);
+        ServerConfig c = Flags.parse("-sc", conf.toString(), "-cluster_node_id", "b", "-cluster_sync=false",
+                "-cluster_election_timeout", "500ms", "-cluster_peers", "a@h1:1,b@h2:2");
+        assertThat(c.cluster.nodeId()).isEqualTo("b");
+        assertThat(c.cluster.peers()).extracting(ClusterConfig.Peer::id).containsExactly("a", "b");
+        assertThat(c.cluster.listenHost()).isEqualTo("h2");
+        assertThat(c.cluster.sync()).isFalse();
+        assertThat(c.cluster.electionTimeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(c.cluster.logPath()).isEqualTo(Path.of("/data/_raft"));
+        ServerConfig off = Flags.parse("-sc", conf.toString(), "-clustered=false");
+        assertThat(off.cluster).as("-clustered=false turns the file's block off").isNull();
+        assertThat(off.warnings).last().asString().startsWith("clustering is off");
     }
 
     @Test

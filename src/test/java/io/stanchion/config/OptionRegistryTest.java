@@ -81,6 +81,8 @@ class OptionRegistryTest {
                 OptionRegistry.MAX_BYTES.defaultValue(), OptionRegistry.MAX_AGE.defaultValue(),
                 OptionRegistry.MAX_SUBS.defaultValue(), OptionRegistry.MAX_INACTIVITY.defaultValue()));
         assertThat(StoreLimits.DEFAULT.maxChannels()).isEqualTo(OptionRegistry.MAX_CHANNELS.defaultValue());
+        assertThat(OptionRegistry.CLUSTER_ELECTION_TIMEOUT.defaultValue())
+                .isEqualTo(ClusterConfig.DEFAULT_ELECTION_TIMEOUT);
     }
 
     @Test
@@ -149,6 +151,9 @@ class OptionRegistryTest {
         assertThat(OptionRegistry.block(Section.STREAMING, "limits")).isEqualTo(Section.STORE_LIMITS);
         assertThat(OptionRegistry.block(Section.STORE_LIMITS, "per_channel_limits")).isEqualTo(Section.CHANNELS);
         assertThat(OptionRegistry.block(Section.STREAMING, "channels")).isNull();
+        assertThat(OptionRegistry.block(Section.STREAMING, "cluster")).isEqualTo(Section.CLUSTER);
+        assertThat(OptionRegistry.keys(Section.CLUSTER)).contains("node_id", "peers", "bootstrap", "log_path", "sync",
+                "raft_logging", "listen", "raft_election_timeout", "log_cache_size", "nodes_connections");
     }
 
     /** {@code body} inside the blocks that lead from the streaming section to {@code s}. */

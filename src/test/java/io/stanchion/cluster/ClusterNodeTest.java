@@ -1,0 +1,150 @@
+package io.stanchion.cluster;
+
+import io.nats.streaming.Message;
+import io.nats.streaming.Options;
+import io.nats.streaming.StreamingConnection;
+import io.nats.streaming.StreamingConnectionFactory;
+import io.nats.streaming.SubscriptionOptions;
+import io.stanchion.config.ClusterConfig;
+import io.stanchion.config.ServerConfig;
+import io.stanchion.e2e.NatsServerProcess;
+import io.stanchion.store.ChannelLog;
+import io.stanchion.store.chronicle.ChronicleMessageStore;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Three cluster nodes in this JVM over one real nats-server, with the real Java STAN client: only the leader
+ * serves; what it acknowledges is in every node's stores; when the leader stops, another one serves the same
+ * clients and the durable subscription resumes where it was.
+ */
+class ClusterNodeTest {
+    static {
+        System.setProperty("chronicle.analytics.disable", "true");
+    }
+
+    private static NatsServerProcess nats;
+    @TempDir
+    Path dir;
+    private final List<ClusterNode> nodes = new ArrayList<>();
+    private final List<AutoCloseable> clients = new ArrayList<>();
+
+    @BeforeAll
+    static void startNats() throws Exception {
+        nats = NatsServerProcess.start();
+    }
+
+    @AfterAll
+    static void stopNats() {
+        nats.close();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : clients) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // closed by the test
+            }
+        }
+        for (ClusterNode n : nodes) {
+            if (n != null) {
+                n.close();
+            }
+        }
+    }
+
+    private static List<ClusterConfig.Peer> peers() throws Exception {
+        List<ClusterConfig.Peer> peers = new ArrayList<>();
+        for (String id : List.of("a", "b", "c")) {
+            peers.add(new ClusterConfig.Peer(id, "127.0.0.1", NatsServerProcess.freePort()));
+        }
+        return peers;
+    }
+
+    private ServerConfig config(String clusterId, List<ClusterConfig.Peer> peers, String id) {
+        Path nodeDir = dir.resolve(id);
+        return ServerConfig.builder().clusterId(clusterId).natsUrl(nats.url())
+                .storeType(ServerConfig.StoreType.FILE).dir(nodeDir)
+                .cluster(new ClusterConfig(id, peers, false, nodeDir.resolve("_raft"), false, false, "127.0.0.1",
+                        Duration.ofMillis(300)))
+                .build();
+    }
+
+    private ClusterNode leader() {
+        return await().atMost(Duration.ofSeconds(20)).until(
+                () -> nodes.stream().filter(n -> n != null && n.serving()).findFirst().orElse(null),
+                n -> n != null);
+    }
+
+    private StreamingConnection stan(String clusterId, String clientId) throws Exception {
+        StreamingConnection sc = new StreamingConnectionFactory(new Options.Builder().natsUrl(nats.url())
+                .clusterId(clusterId).clientId(clientId).connectWait(Duration.ofSeconds(10))
+                .pubAckWait(Duration.ofSeconds(10)).build()).createConnection();
+        clients.add(sc);
+        return sc;
+    }
+
+    @Test
+    void theLeaderServesAndEveryNodeStoresWhatItAcknowledged() throws Exception {
+        List<ClusterConfig.Peer> peers = peers();
+        for (String id : List.of("a", "b", "c")) {
+            nodes.add(ClusterNode.start(config("cl1", peers, id), () -> { }));
+        }
+        ClusterNode first = leader();
+        assertThat(nodes.stream().filter(ClusterNode::serving)).hasSize(1);
+        assertThat(first.role()).isEqualTo("Leader");
+
+        StreamingConnection sc = stan("cl1", "pub");
+        Set<String> received = ConcurrentHashMap.newKeySet();
+        sc.subscribe("orders", (Message m) -> received.add(new String(m.getData(), StandardCharsets.UTF_8)),
+                new SubscriptionOptions.Builder().durableName("dur").deliverAllAvailable().build());
+        for (int i = 1; i <= 100; i++) {
+            sc.publish("orders", ("m" + i).getBytes(StandardCharsets.UTF_8));
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> received.size() == 100);
+
+        // The leader stops: another node serves the same client, which goes on publishing.
+        int gone = nodes.indexOf(first);
+        first.close();
+        nodes.set(gone, null);
+        ClusterNode second = leader();
+        assertThat(second).isNotSameAs(first);
+        for (int i = 101; i <= 150; i++) {
+            sc.publish("orders", ("m" + i).getBytes(StandardCharsets.UTF_8));
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> received.size() == 150);
+
+        // The stopped node comes back and catches up.
+        nodes.set(gone, ClusterNode.start(config("cl1", peers, List.of("a", "b", "c").get(gone)), () -> { }));
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+                .until(() -> nodes.stream().filter(ClusterNode::serving).count() == 1);
+        sc.close();
+        for (ClusterNode n : nodes) {
+            n.close();
+        }
+        for (String id : List.of("a", "b", "c")) {
+            try (ChronicleMessageStore store = new ChronicleMessageStore(dir.resolve(id))) {
+                ChannelLog log = store.existing("orders");
+                assertThat(log).as("node %s", id).isNotNull();
+                assertThat(log.lastSequence()).as("node %s", id).isEqualTo(150);
+            }
+        }
+        nodes.clear();
+    }
+}
