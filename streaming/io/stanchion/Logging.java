@@ -12,7 +12,7 @@ final class Logging {
         setIfAbsent("org.slf4j.simpleLogger.log.io.stanchion", config.trace ? "trace" : config.debug ? "debug" : "info");
         setIfAbsent("org.slf4j.simpleLogger.log.net.openhft", "warn");
         boolean raftLogging = config.cluster != null && config.cluster.raftLogging();
-        setIfAbsent("org.slf4j.simpleLogger.log.org.apache.ratis", raftLogging ? "info" : "warn");
+        setIfAbsent("org.slf4j.simpleLogger.log.org.apache.ratis", raftLogging ? "info" : "error");
         setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
         setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy/MM/dd HH:mm:ss.SSS");
         setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
