@@ -29,6 +29,7 @@ final class Proposer implements AutoCloseable {
     private final Semaphore outstanding = new Semaphore(MAX_OUTSTANDING);
     private long callId;
     private volatile boolean closed;
+    private volatile boolean failedAny;
 
     Proposer(RaftServer server, RaftGroupId group, RaftPeerId self) {
         this.server = server;
@@ -38,9 +39,14 @@ final class Proposer implements AutoCloseable {
 
     /** Proposes one entry; the future fails (or its reply is not a success) when it was not committed by us. */
     CompletableFuture<RaftClientReply> propose(byte[] entry) {
+        if (closed) {
+            failedAny = true;
+            return CompletableFuture.failedFuture(new IOException("no longer proposing"));
+        }
         try {
             while (!outstanding.tryAcquire(100, TimeUnit.MILLISECONDS)) {
                 if (closed) {
+                    failedAny = true;
                     return CompletableFuture.failedFuture(new IOException("no longer proposing"));
                 }
             }
@@ -60,10 +66,32 @@ final class Proposer implements AutoCloseable {
             outstanding.release();
             return CompletableFuture.failedFuture(e);
         }
-        return reply.whenComplete((r, e) -> outstanding.release());
+        return reply.whenComplete((r, e) -> {
+            if (e != null || !r.isSuccess()) {
+                failedAny = true;
+            }
+            outstanding.release();
+        });
     }
 
-    /** Proposals waiting for room give up. */
+    /**
+     * Waits up to {@code timeout} for every proposal made to complete; true when all of them were committed (so
+     * the stores the engine wrote hold committed entries only).
+     */
+    boolean drain(java.time.Duration timeout) {
+        try {
+            if (!outstanding.tryAcquire(MAX_OUTSTANDING, timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                return false;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        outstanding.release(MAX_OUTSTANDING);
+        return !failedAny;
+    }
+
+    /** Proposals waiting for room give up; new ones fail at once. */
     @Override
     public void close() {
         closed = true;
