@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  * flight; beyond that {@link #propose} waits (backpressure on the engine) until one completes or the proposer is
  * closed. Threading: {@link #propose} on one thread (the engine's); futures complete on Ratis threads.
  */
-final class Proposer implements AutoCloseable {
+final class Proposer implements AutoCloseable, ReplicatedOutput.Proposals {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Proposer.class);
     static final int MAX_OUTSTANDING = 256;
     private final RaftServer server;
     private final RaftGroupId group;
@@ -37,8 +38,9 @@ final class Proposer implements AutoCloseable {
         this.self = self;
     }
 
-    /** Proposes one entry; the future fails (or its reply is not a success) when it was not committed by us. */
-    CompletableFuture<RaftClientReply> propose(byte[] entry) {
+    /** Proposes one entry; the future says whether it was committed (false or failed: it was not, by us). */
+    @Override
+    public CompletableFuture<Boolean> propose(byte[] entry) {
         if (closed) {
             failedAny = true;
             return CompletableFuture.failedFuture(new IOException("no longer proposing"));
@@ -66,11 +68,15 @@ final class Proposer implements AutoCloseable {
             outstanding.release();
             return CompletableFuture.failedFuture(e);
         }
-        return reply.whenComplete((r, e) -> {
-            if (e != null || !r.isSuccess()) {
+        return reply.handle((r, e) -> {
+            boolean committed = e == null && r.isSuccess();
+            if (!committed) {
                 failedAny = true;
+                LOG.warn("Raft entry not committed: {}", e != null ? e.toString()
+                        : r.getException() == null ? "no success" : r.getException().toString());
             }
             outstanding.release();
+            return committed;
         });
     }
 
