@@ -16,18 +16,21 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Submits the leader's operation batches to its own Raft server (no network hop): the returned future completes
- * when the entry is committed by a majority and applied here. At most {@value #MAX_OUTSTANDING} proposals are in
- * flight; beyond that {@link #propose} waits (backpressure on the engine) until one completes or the proposer is
- * closed. Threading: {@link #propose} on one thread (the engine's); futures complete on Ratis threads.
+ * when the entry is committed by a majority and applied here. At most {@value #MAX_OUTSTANDING} proposals and
+ * {@value #MAX_OUTSTANDING_BYTES} bytes are in flight; beyond that {@link #propose} waits (backpressure on the
+ * engine) until one completes or the proposer is closed. Threading: {@link #propose} on one thread (the engine's); futures complete on Ratis threads.
  */
 final class Proposer implements AutoCloseable, ReplicatedOutput.Proposals {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Proposer.class);
     static final int MAX_OUTSTANDING = 256;
+    /** Bytes of proposed entries not yet committed, at most (a larger entry alone takes all of it). */
+    static final int MAX_OUTSTANDING_BYTES = 32 << 20;
     private final RaftServer server;
     private final RaftGroupId group;
     private final RaftPeerId self;
     private final ClientId clientId = ClientId.randomId();
     private final Semaphore outstanding = new Semaphore(MAX_OUTSTANDING);
+    private final Semaphore outstandingBytes = new Semaphore(MAX_OUTSTANDING_BYTES);
     private long callId;
     private volatile boolean closed;
     private volatile boolean failedAny;
@@ -45,16 +48,13 @@ final class Proposer implements AutoCloseable, ReplicatedOutput.Proposals {
             failedAny = true;
             return CompletableFuture.failedFuture(new IOException("no longer proposing"));
         }
-        try {
-            while (!outstanding.tryAcquire(100, TimeUnit.MILLISECONDS)) {
-                if (closed) {
-                    failedAny = true;
-                    return CompletableFuture.failedFuture(new IOException("no longer proposing"));
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return CompletableFuture.failedFuture(new IOException("interrupted"));
+        int bytes = Math.min(entry.length, MAX_OUTSTANDING_BYTES);
+        if (!acquire(outstanding, 1)) {
+            return CompletableFuture.failedFuture(new IOException("no longer proposing"));
+        }
+        if (!acquire(outstandingBytes, bytes)) {
+            outstanding.release();
+            return CompletableFuture.failedFuture(new IOException("no longer proposing"));
         }
         RaftClientRequest request = RaftClientRequest.newBuilder()
                 .setClientId(clientId).setServerId(self).setGroupId(group).setCallId(++callId)
@@ -66,6 +66,7 @@ final class Proposer implements AutoCloseable, ReplicatedOutput.Proposals {
             reply = server.submitClientRequestAsync(request);
         } catch (IOException | RuntimeException e) {
             outstanding.release();
+            outstandingBytes.release(bytes);
             return CompletableFuture.failedFuture(e);
         }
         return reply.handle((r, e) -> {
@@ -76,8 +77,26 @@ final class Proposer implements AutoCloseable, ReplicatedOutput.Proposals {
                         : r.getException() == null ? "no success" : r.getException().toString());
             }
             outstanding.release();
+            outstandingBytes.release(bytes);
             return committed;
         });
+    }
+
+    /** Takes {@code n} permits, waiting while there is no room; false when closed (or interrupted) meanwhile. */
+    private boolean acquire(Semaphore s, int n) {
+        try {
+            while (!s.tryAcquire(n, 100, TimeUnit.MILLISECONDS)) {
+                if (closed) {
+                    failedAny = true;
+                    return false;
+                }
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failedAny = true;
+            return false;
+        }
     }
 
     /**
