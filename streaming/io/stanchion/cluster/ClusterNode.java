@@ -123,7 +123,7 @@ public final class ClusterNode implements RunningServer {
         }
         node.failStop.onTrip(() -> {
             LOG.error("Cluster node stopped after a failure: {}", node.failStop.failure());
-            node.closeAll();
+            node.closeAll(false);
             exitAction.run();
         });
         return node;
@@ -272,19 +272,22 @@ public final class ClusterNode implements RunningServer {
     }
 
     private void lead(long term) {
+        if (!allApplied()) {
+            return; // entries of an earlier term (or an earlier engine of this one) still to apply: next tick
+        }
         machine.lock.lock();
         try {
             DivisionInfo info = info();
-            if (info == null || !info.isLeader() || info.getCurrentTerm() != term) {
+            if (info == null || !info.isLeader() || info.getCurrentTerm() != term || !allApplied()) {
                 return; // changed meanwhile
             }
             marks.markLeaderWrote();
-            machine.lead(term);
+            machine.lead(term, raftLog().getNextIndex());
             stores.close();
             stores = Stores.open(config, background); // recovery: every committed entry, pending redelivered
             Proposer proposer = new Proposer(raft, group.getGroupId(), RaftPeerId.valueOf(cluster.nodeId()));
             serving = LeaderTerm.start(config, stores.messages, stores.state, proposer, metrics, failStop,
-                    serverId, this::reconcileSoon);
+                    serverId, this::proposalFailed);
             LOG.info("Leader of term {}", term);
         } catch (StanchionServer.StartupException | IOException e) {
             failStop.trip("cannot serve as the cluster leader", e);
@@ -293,11 +296,43 @@ public final class ClusterNode implements RunningServer {
         }
     }
 
+    /** Whether every entry in this node's Raft log has been applied (or counted). */
+    private boolean allApplied() {
+        try {
+            RaftLog log = raftLog();
+            return machine.getLastAppliedTermIndex().getIndex() >= log.getLastEntryTermIndex().getIndex();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private RaftLog raftLog() throws IOException {
+        return raft.getDivision(group.getGroupId()).getRaftLog();
+    }
+
+    /**
+     * A proposal was not committed: the leadership is lost, or Ratis refused it while this node still leads. Either
+     * way this engine's output is gone for good: stop serving and rebuild; if still leader, serve again afresh.
+     */
+    private void proposalFailed() {
+        try {
+            roleThread.execute(() -> {
+                if (serving != null && !closed && !failStop.tripped()) {
+                    stepDown();
+                }
+                reconcile();
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing
+        }
+    }
+
     /** Stops serving, then rebuilds the stores from the committed entries and follows. */
     private void stepDown() {
         machine.lock.lock();
         try {
-            LOG.warn("No longer the cluster leader: stopped serving clients; rebuilding the stores from the Raft log");
+            LOG.warn("Stopped serving clients (leadership lost or a proposal failed); rebuilding the stores from the "
+                    + "Raft log");
             serving.close();
             serving = null;
             stores.close();
@@ -306,7 +341,7 @@ public final class ClusterNode implements RunningServer {
             stores = Stores.open(config, background);
             OperationApplier applier = applier();
             long last = machine.getLastAppliedTermIndex().getIndex();
-            RaftLog log = raft.getDivision(group.getGroupId()).getRaftLog();
+            RaftLog log = raftLog();
             long from = Math.max(0, log.getStartIndex());
             long term = 0;
             for (long i = from; i <= last; i++) {
@@ -370,13 +405,22 @@ public final class ClusterNode implements RunningServer {
         return serverId;
     }
 
-    /** Stops serving and leaves the group (the stores keep what was applied). */
-    private void closeAll() {
+    /**
+     * Stops serving and leaves the group (the stores keep what was applied). A leader stopping {@code gracefully}
+     * lets its last proposals commit; when all of them did, its stores hold committed entries only and the next
+     * start needs no rebuild.
+     */
+    private void closeAll(boolean gracefully) {
         closed = true;
         roleThread.shutdownNow();
         LeaderTerm s = serving;
+        boolean clean = false;
         if (s != null) {
-            s.close();
+            if (gracefully) {
+                clean = s.closeCommitted(java.time.Duration.ofSeconds(3));
+            } else {
+                s.close();
+            }
         }
         if (raft != null) {
             try {
@@ -391,6 +435,11 @@ public final class ClusterNode implements RunningServer {
             if (stores != null) {
                 stores.close();
                 stores = null;
+                if (clean) {
+                    org.apache.ratis.server.protocol.TermIndex last = machine.getLastAppliedTermIndex();
+                    marks.applied(last.getTerm(), last.getIndex());
+                    marks.clearLeaderWrote();
+                }
             }
         } finally {
             machine.lock.unlock();
@@ -408,6 +457,6 @@ public final class ClusterNode implements RunningServer {
         if (monitoring != null) {
             monitoring.close();
         }
-        closeAll();
+        closeAll(true);
     }
 }

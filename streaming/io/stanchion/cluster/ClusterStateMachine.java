@@ -55,8 +55,10 @@ final class ClusterStateMachine extends BaseStateMachine {
     private final Roles roles;
     /** Applies followed entries; null while leading. Guarded by {@link #lock}. */
     private OperationApplier applier;
-    /** The term this node leads (its entries are already in its stores), or -1. Guarded by {@link #lock}. */
+    /** The term this node leads, or -1. Guarded by {@link #lock}. */
     private long leadingTerm = -1;
+    /** The first index its engine's entries can have: entries of the term from here on are in the stores. */
+    private long leadingFrom = Long.MAX_VALUE;
 
     ClusterStateMachine(NodeMarks marks, Roles roles) {
         this.marks = marks;
@@ -67,12 +69,18 @@ final class ClusterStateMachine extends BaseStateMachine {
     void follow(OperationApplier next) {
         this.applier = next;
         this.leadingTerm = -1;
+        this.leadingFrom = Long.MAX_VALUE;
     }
 
-    /** From now on the entries of {@code term} are this node's engine's own. Call with {@link #lock} held. */
-    void lead(long term) {
+    /**
+     * From now on the entries of {@code term} from index {@code from} on are this node's engine's own (written to
+     * the stores before they were proposed). Every entry before {@code from} must have been applied. Call with
+     * {@link #lock} held.
+     */
+    void lead(long term, long from) {
         this.applier = null;
         this.leadingTerm = term;
+        this.leadingFrom = from;
     }
 
     @Override
@@ -110,7 +118,7 @@ final class ClusterStateMachine extends BaseStateMachine {
         LogEntryProto entry = trx.getLogEntry();
         lock.lock();
         try {
-            if (entry.getTerm() != leadingTerm) {
+            if (entry.getTerm() != leadingTerm || entry.getIndex() < leadingFrom) {
                 if (applier == null) {
                     throw new IllegalStateException("entry " + entry.getIndex() + " of term " + entry.getTerm()
                             + " arrived while the stores belong to the engine of term " + leadingTerm);

@@ -106,4 +106,19 @@ final class LeaderTerm implements AutoCloseable {
         jnats.close();
         output.close();
     }
+
+    /**
+     * A graceful stop: as {@link #close}, but the engine's last proposals are let through, and the answer says
+     * whether every proposal of the term was committed within {@code timeout} (then the stores hold committed
+     * entries only).
+     */
+    boolean closeCommitted(Duration timeout) {
+        output.stopReceiving();
+        engine.close(); // writes and proposes its last batch
+        boolean committed = proposer.drain(timeout);
+        proposer.close();
+        jnats.close();
+        output.close();
+        return committed;
+    }
 }

@@ -16,19 +16,24 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Submits the leader's operation batches to its own Raft server (no network hop): the returned future completes
- * when the entry is committed by a majority and applied here. At most {@value #MAX_OUTSTANDING} proposals are in
- * flight; beyond that {@link #propose} waits (backpressure on the engine) until one completes or the proposer is
- * closed. Threading: {@link #propose} on one thread (the engine's); futures complete on Ratis threads.
+ * when the entry is committed by a majority and applied here. At most {@value #MAX_OUTSTANDING} proposals and
+ * {@value #MAX_OUTSTANDING_BYTES} bytes are in flight; beyond that {@link #propose} waits (backpressure on the
+ * engine) until one completes or the proposer is closed. Threading: {@link #propose} on one thread (the engine's); futures complete on Ratis threads.
  */
-final class Proposer implements AutoCloseable {
+final class Proposer implements AutoCloseable, ReplicatedOutput.Proposals {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Proposer.class);
     static final int MAX_OUTSTANDING = 256;
+    /** Bytes of proposed entries not yet committed, at most (a larger entry alone takes all of it). */
+    static final int MAX_OUTSTANDING_BYTES = 32 << 20;
     private final RaftServer server;
     private final RaftGroupId group;
     private final RaftPeerId self;
     private final ClientId clientId = ClientId.randomId();
     private final Semaphore outstanding = new Semaphore(MAX_OUTSTANDING);
+    private final Semaphore outstandingBytes = new Semaphore(MAX_OUTSTANDING_BYTES);
     private long callId;
     private volatile boolean closed;
+    private volatile boolean failedAny;
 
     Proposer(RaftServer server, RaftGroupId group, RaftPeerId self) {
         this.server = server;
@@ -36,17 +41,20 @@ final class Proposer implements AutoCloseable {
         this.self = self;
     }
 
-    /** Proposes one entry; the future fails (or its reply is not a success) when it was not committed by us. */
-    CompletableFuture<RaftClientReply> propose(byte[] entry) {
-        try {
-            while (!outstanding.tryAcquire(100, TimeUnit.MILLISECONDS)) {
-                if (closed) {
-                    return CompletableFuture.failedFuture(new IOException("no longer proposing"));
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return CompletableFuture.failedFuture(new IOException("interrupted"));
+    /** Proposes one entry; the future says whether it was committed (false or failed: it was not, by us). */
+    @Override
+    public CompletableFuture<Boolean> propose(byte[] entry) {
+        if (closed) {
+            failedAny = true;
+            return CompletableFuture.failedFuture(new IOException("no longer proposing"));
+        }
+        int bytes = Math.min(entry.length, MAX_OUTSTANDING_BYTES);
+        if (!acquire(outstanding, 1)) {
+            return CompletableFuture.failedFuture(new IOException("no longer proposing"));
+        }
+        if (!acquire(outstandingBytes, bytes)) {
+            outstanding.release();
+            return CompletableFuture.failedFuture(new IOException("no longer proposing"));
         }
         RaftClientRequest request = RaftClientRequest.newBuilder()
                 .setClientId(clientId).setServerId(self).setGroupId(group).setCallId(++callId)
@@ -58,12 +66,57 @@ final class Proposer implements AutoCloseable {
             reply = server.submitClientRequestAsync(request);
         } catch (IOException | RuntimeException e) {
             outstanding.release();
+            outstandingBytes.release(bytes);
             return CompletableFuture.failedFuture(e);
         }
-        return reply.whenComplete((r, e) -> outstanding.release());
+        return reply.handle((r, e) -> {
+            boolean committed = e == null && r.isSuccess();
+            if (!committed) {
+                failedAny = true;
+                LOG.warn("Raft entry not committed: {}", e != null ? e.toString()
+                        : r.getException() == null ? "no success" : r.getException().toString());
+            }
+            outstanding.release();
+            outstandingBytes.release(bytes);
+            return committed;
+        });
     }
 
-    /** Proposals waiting for room give up. */
+    /** Takes {@code n} permits, waiting while there is no room; false when closed (or interrupted) meanwhile. */
+    private boolean acquire(Semaphore s, int n) {
+        try {
+            while (!s.tryAcquire(n, 100, TimeUnit.MILLISECONDS)) {
+                if (closed) {
+                    failedAny = true;
+                    return false;
+                }
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failedAny = true;
+            return false;
+        }
+    }
+
+    /**
+     * Waits up to {@code timeout} for every proposal made to complete; true when all of them were committed (so
+     * the stores the engine wrote hold committed entries only).
+     */
+    boolean drain(java.time.Duration timeout) {
+        try {
+            if (!outstanding.tryAcquire(MAX_OUTSTANDING, timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                return false;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        outstanding.release(MAX_OUTSTANDING);
+        return !failedAny;
+    }
+
+    /** Proposals waiting for room give up; new ones fail at once. */
     @Override
     public void close() {
         closed = true;

@@ -60,10 +60,16 @@ final class RaftSettings {
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, false);
         RaftServerConfigKeys.Snapshot.setTriggerWhenStopEnabled(p, false);
         RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, false);
-        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("64MB"));
+        // Log segments and the in-memory cache of recent ones (what the leader sends followers from) stay small
+        // beside the server's heap (config/jvm.options: 256 MiB).
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("32MB"));
+        RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, 2);
+        RaftServerConfigKeys.Log.setSegmentCacheSizeMax(p, SizeInBytes.valueOf("64MB"));
         RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(MAX_ENTRY.getSize() + 8));
         RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, MAX_ENTRY);
-        RaftServerConfigKeys.Write.setByteLimit(p, SizeInBytes.valueOf("512MB"));
+        // Above Proposer's own bounds, so Ratis never refuses a proposal for want of room.
+        RaftServerConfigKeys.Write.setElementLimit(p, 4 * Proposer.MAX_OUTSTANDING);
+        RaftServerConfigKeys.Write.setByteLimit(p, SizeInBytes.valueOf(4L * Proposer.MAX_OUTSTANDING_BYTES));
         return p;
     }
 }

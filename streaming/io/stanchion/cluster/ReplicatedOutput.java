@@ -5,23 +5,21 @@ import io.stanchion.store.oplog.Operation;
 import io.stanchion.store.oplog.OperationCodec;
 import io.stanchion.store.oplog.RecordingStores;
 import io.stanchion.transport.Transport;
-import org.apache.ratis.protocol.RaftClientReply;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
  * The leader engine's {@link Transport}: what the engine says leaves only once the state changes it follows are
  * committed by a majority. The engine writes its stores through {@link RecordingStores}; each batch of operations
- * is proposed to Raft ({@link #propose}, the recording's sink) and numbered; a message published while operations
- * are recorded but not yet proposed waits for the next proposal, one published after a proposal waits for that
- * one, and a message with nothing outstanding before it goes at once (heartbeat probes, replies that change
- * nothing). So a PubAck leaves only after its message is committed, a delivery only after the message and its
- * "sent" are, a connect or subscribe response only after the client or subscription is.
+ * is proposed to Raft ({@link #propose}, the recording's sink) as one or more numbered entries; a message published
+ * while operations are recorded but not yet proposed waits for the last entry of their batch, one published after a
+ * proposal waits for that one, and a message with nothing outstanding before it goes at once (heartbeat probes,
+ * replies that change nothing). So a PubAck leaves only after its message is committed, a delivery only after the
+ * message and its "sent" are, a connect or subscribe response only after the client or subscription is.
  *
  * <p>When a proposal fails (leadership lost) nothing held is ever sent: clients time out and go to the new leader
  * (at-least-once: their republished messages may be stored twice only if the first copy did commit), and the node
@@ -31,17 +29,32 @@ import java.util.function.Consumer;
  * back to it as {@link Command.Task}s through the engine's submit; {@link #probe} from any thread.
  */
 final class ReplicatedOutput implements Transport {
-    private static final Logger LOG = LoggerFactory.getLogger(ReplicatedOutput.class);
+    /** Where batches go: a future per entry telling whether it was committed. */
+    interface Proposals {
+        CompletableFuture<Boolean> propose(byte[] entry);
+    }
 
     /** Encoded size above which a batch is split over several entries (each a valid prefix of the rest). */
     static final int ENTRY_BYTES = 4 << 20;
 
-    /** A message waiting for proposal {@code after} to be committed. */
-    private record Held(long after, String subject, byte[] payload) {
+    /** {@link Held#after} of a message waiting for the batch being recorded (its last entry is not known yet). */
+    private static final long NEXT_BATCH = Long.MAX_VALUE;
+
+    /** A message waiting for entry {@code after} (and so every entry before it) to be committed. */
+    private static final class Held {
+        long after;
+        final String subject;
+        final byte[] payload;
+
+        Held(long after, String subject, byte[] payload) {
+            this.after = after;
+            this.subject = subject;
+            this.payload = payload;
+        }
     }
 
     private final Transport out;
-    private final Proposer proposer;
+    private final Proposals proposer;
     private final Runnable lost;
     private RecordingStores recording;
     private Consumer<Command> submit;
@@ -52,7 +65,7 @@ final class ReplicatedOutput implements Transport {
     private long committed;
     private boolean failed;
 
-    ReplicatedOutput(Transport out, Proposer proposer, Runnable lost) {
+    ReplicatedOutput(Transport out, Proposals proposer, Runnable lost) {
         this.out = out;
         this.proposer = proposer;
         this.lost = lost;
@@ -69,6 +82,18 @@ final class ReplicatedOutput implements Transport {
      * consecutive ones (operations apply one by one in order, so any prefix is a state the stores can be in).
      */
     void propose(Operation.Batch batch) {
+        proposeEntries(batch);
+        // messages published while this batch was recorded wait for its last entry
+        for (var it = held.descendingIterator(); it.hasNext(); ) {
+            Held h = it.next();
+            if (h.after != NEXT_BATCH) {
+                break;
+            }
+            h.after = proposed;
+        }
+    }
+
+    private void proposeEntries(Operation.Batch batch) {
         byte[] whole = OperationCodec.encode(batch);
         if (whole.length <= ENTRY_BYTES || batch.operations().size() == 1) {
             proposeEntry(whole);
@@ -94,17 +119,10 @@ final class ReplicatedOutput implements Transport {
         if (failed) {
             return;
         }
-        proposer.propose(entry).whenComplete((reply, error) -> {
-            boolean ok = error == null && reply.isSuccess();
-            if (!ok) {
-                LOG.warn("Proposal {} not committed: {}", n, error != null ? error.toString() : describe(reply));
-            }
+        proposer.propose(entry).whenComplete((committed, error) -> {
+            boolean ok = error == null && committed;
             submit.accept(new Command.Task(() -> completed(n, ok)));
         });
-    }
-
-    private static String describe(RaftClientReply reply) {
-        return reply.getException() == null ? "no success" : reply.getException().toString();
     }
 
     private void completed(long n, boolean ok) {
@@ -124,9 +142,9 @@ final class ReplicatedOutput implements Transport {
     }
 
     private void release() {
-        while (!held.isEmpty() && held.peekFirst().after() <= committed) {
+        while (!held.isEmpty() && held.peekFirst().after <= committed) {
             Held h = held.pollFirst();
-            out.publish(h.subject(), h.payload());
+            out.publish(h.subject, h.payload);
         }
     }
 
@@ -144,7 +162,7 @@ final class ReplicatedOutput implements Transport {
         if (failed) {
             return;
         }
-        long after = recording.hasPending() ? proposed + 1 : proposed;
+        long after = recording.hasPending() ? NEXT_BATCH : proposed;
         if (after <= committed && held.isEmpty()) {
             out.publish(subject, payload);
         } else {
