@@ -68,6 +68,8 @@ public final class BenchMatrix {
             "  -lean             -issue13: also the lean clients (raw STAN protocol / plain JetStream publishes)",
             "  -failovers <k>    -issue13: kill -9 measurements per system (default 3; 0: none)",
             "  -failoverwait <ms> -issue13: the failover publisher's PubAck time-out (default 500)",
+            "  -clusterargs <a>  -issue13: extra flags for every Stanchion node (space separated), e.g.",
+            "                    \"-cluster_election_timeout 500ms\"",
             "  -n <n>            messages per async / pub+sub run (default 1m)",
             "  -nsync <n>        messages per sync-publish run (default 20k)",
             "  -backlog <n>      backlog replayed to one subscriber (default 1m)",
@@ -107,6 +109,8 @@ public final class BenchMatrix {
     int failovers = 3;
     /** -issue13: the failover publisher's PubAck time-out (ms) before it publishes again. */
     int failoverAckWaitMillis = 500;
+    /** -issue13: extra flags for every Stanchion node (e.g. -cluster_election_timeout 500ms). */
+    List<String> clusterArgs = List.of();
     /** Flags given on the command line (a preset only fills in the others). */
     final java.util.Set<String> given = new java.util.HashSet<>();
     long n = 1_000_000;
@@ -222,6 +226,7 @@ public final class BenchMatrix {
                         case "-mif" -> mif = Integer.parseInt(v);
                         case "-failovers" -> failovers = Integer.parseInt(v);
                         case "-failoverwait" -> failoverAckWaitMillis = Integer.parseInt(v);
+                        case "-clusterargs" -> clusterArgs = v.isBlank() ? List.of() : List.of(v.trim().split("\\s+"));
                         case "-only" -> only = List.of(v.toUpperCase(Locale.ROOT).split(","));
                         case "-serverjvm" -> serverJvm = v.isBlank() ? List.of() : List.of(v.trim().split("\\s+"));
                         case "-out" -> out = Path.of(v);

@@ -75,8 +75,8 @@ final class ClusterBench {
     }
 
     /** One failover: kill → first PubAck after the process was gone; kill → the new leader visible. */
-    record Failover(double killToAckMs, double killToLeaderMs, double killToServingMs, String from, String to,
-                    long timeouts, long errors, String firstError) {
+    record Failover(double killToAckMs, double killToLeaderMs, double killToServingMs, double killToSentMs,
+                    String from, String to, long timeouts, long errors, String firstError) {
     }
 
     private final BenchMatrix m;
@@ -396,6 +396,8 @@ final class ClusterBench {
         private volatile boolean stop;
         private volatile long armedAt;
         final AtomicLong firstAckAfterArm = new AtomicLong();
+        /** When the publish that got {@link #firstAckAfterArm} was sent. */
+        volatile long firstAckSentAt;
         final AtomicLong successes = new AtomicLong();
         final AtomicLong timeouts = new AtomicLong();
         final AtomicLong errors = new AtomicLong();
@@ -443,8 +445,8 @@ final class ClusterBench {
                     successes.incrementAndGet();
                     lastAckNs = t1;
                     long armed = armedAt;
-                    if (armed != 0 && t0 >= armed) {
-                        firstAckAfterArm.compareAndSet(0, t1);
+                    if (armed != 0 && t0 >= armed && firstAckAfterArm.compareAndSet(0, t1)) {
+                        firstAckSentAt = t0;
                     }
                 } else {
                     if (isTimeout(failure)) {
@@ -631,10 +633,15 @@ final class ClusterBench {
                 c.restart(killed, Duration.ofSeconds(60));
                 double back = (System.nanoTime() - r0) / 1e9;
                 // a node that led rebuilds its stores from the Raft log: wait until it is done (its CPU quiet)
-                boolean quiet = c.awaitQuiet(killed, Duration.ofSeconds(90));
-                BenchMatrix.log(String.format(Locale.ROOT, "    node %s restarted: %s after %.1f s, caught up (CPU "
-                                + "quiet) after %.1f s%s", StanchionCluster.IDS[killed], c.status(killed), back,
-                        (System.nanoTime() - r0) / 1e9, quiet ? "" : " — STILL BUSY, going on"));
+                String busy = c.awaitQuiet(killed, Duration.ofSeconds(45));
+                double caughtUp = (System.nanoTime() - r0) / 1e9;
+                BenchMatrix.log(String.format(Locale.ROOT, "    node %s restarted: %s after %.1f s, %s after %.1f s",
+                        StanchionCluster.IDS[killed], c.status(killed), back,
+                        busy == null ? "caught up (CPU quiet)" : "STILL BUSY (" + busy + "), going on", caughtUp));
+                if (busy != null) {
+                    notes.add(String.format(Locale.ROOT, "Stanchion failover %d: the restarted node %s was still busy "
+                            + "%.0f s after its restart (%s)", k, StanchionCluster.IDS[killed], caughtUp, busy));
+                }
             }
         }
     }
@@ -695,13 +702,15 @@ final class ClusterBench {
     private static Failover failover(long tKill, long tLeader, double servingMs, Probe probe, String from, String to) {
         long ack = probe.firstAckAfterArm.get();
         return new Failover(ack == 0 ? Double.NaN : (ack - tKill) / 1e6, tLeader == 0 ? Double.NaN : (tLeader - tKill) / 1e6,
-                servingMs, from, to, probe.timeouts.get(), probe.errors.get(), probe.firstError);
+                servingMs, ack == 0 ? Double.NaN : (probe.firstAckSentAt - tKill) / 1e6, from, to, probe.timeouts.get(),
+                probe.errors.get(), probe.firstError);
     }
 
     private static void logFailover(String system, int k, Failover f) {
-        BenchMatrix.log(String.format(Locale.ROOT, "  failover %d [%s] %s → %s: kill → first PubAck %s ms, kill → "
-                        + "new leader visible %s ms%s (%d PubAck time-outs, %d errors%s)", k, system, f.from(), f.to(),
-                ms(f.killToAckMs()), ms(f.killToLeaderMs()), Double.isNaN(f.killToServingMs()) ? ""
+        BenchMatrix.log(String.format(Locale.ROOT, "  failover %d [%s] %s → %s: kill → first PubAck %s ms (its "
+                        + "publish sent at %s ms), kill → new leader visible %s ms%s (%d PubAck time-outs, %d errors%s)",
+                k, system, f.from(), f.to(), ms(f.killToAckMs()), ms(f.killToSentMs()), ms(f.killToLeaderMs()),
+                Double.isNaN(f.killToServingMs()) ? ""
                         : ", kill → it logs serving " + ms(f.killToServingMs()) + " ms", f.timeouts(), f.errors(),
                 f.firstError() == null ? "" : ", first: " + f.firstError()));
     }
@@ -892,7 +901,8 @@ final class ClusterBench {
                     : Arrays.stream(acks).max().orElse(Double.NaN);
             List<String> each = new ArrayList<>();
             for (Failover f : list) {
-                each.add(f.from() + "→" + f.to() + " " + ms(f.killToAckMs()));
+                each.add(f.from() + "→" + f.to() + " " + ms(f.killToAckMs())
+                        + (Double.isNaN(f.killToSentMs()) ? "" : " (sent " + ms(f.killToSentMs()) + ")"));
             }
             String what = system.equals(STAN) ? "Stanchion cluster (leader node's JVM killed)"
                     : "JetStream R3 (stream leader's nats-server killed)";
@@ -909,7 +919,8 @@ final class ClusterBench {
                 + "publish with a stream time-out), waiting at most ").append(m.failoverAckWaitMillis)
                 .append(" ms for each PubAck and publishing again after a time-out. Measured: from just before the "
                 + "kill -9 to the first PubAck of a message published after the killed process was gone; so the "
-                + "figure includes up to one PubAck wait spent on a publish that went to the dead leader. New leader "
+                + "figure includes up to one PubAck wait spent on a publish that went to the dead leader (\"sent\": "
+                + "when the publish that got that first PubAck was sent, after the kill). New leader "
                 + "visible: polling /streaming/serverz (Stanchion: the Raft role) or the stream info (JetStream) every "
                 + "20 ms. New leader serving (Stanchion only): the timestamp of its log line \"").append(
                         StanchionCluster.SERVING).append("\" (after it reopened its stores and connected to NATS). "

@@ -74,6 +74,7 @@ final class StanchionCluster implements AutoCloseable {
         if (sync) {
             args.add("-cluster_sync");
         }
+        args.addAll(m.clusterArgs);
         return args;
     }
 
@@ -216,22 +217,43 @@ final class StanchionCluster implements AutoCloseable {
     /**
      * Waits until node i's JVM uses less than a quarter of a core over half a second: a restarted node that led
      * rebuilds its stores from the Raft log and catches up with the leader, and nothing tells when that is done but
-     * its CPU going quiet (with a slow publisher running). Returns false when it did not within the time-out.
+     * its CPU going quiet (with a slow publisher running). Returns null when it did; otherwise what kept it busy
+     * over the last half second (its busiest threads).
      */
-    boolean awaitQuiet(int i, Duration timeout) throws Exception {
+    String awaitQuiet(int i, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         long pid = nodes[i].pid();
         CpuSample before = CpuSample.read(pid);
+        String busy = "";
         while (System.nanoTime() < deadline) {
             Thread.sleep(500);
             CpuSample now = CpuSample.read(pid);
-            double cores = (double) now.cpuSince(before) / (now.atNanos() - before.atNanos());
+            long window = now.atNanos() - before.atNanos();
+            double cores = (double) now.cpuSince(before) / window;
             if (cores < 0.25) {
-                return true;
+                return null;
             }
+            busy = String.format(java.util.Locale.ROOT, "%.2f cores, busiest threads: %s", cores,
+                    busiestThreads(before, now, window));
             before = now;
         }
-        return false;
+        return busy;
+    }
+
+    /** The three threads that used the most CPU between two samples, with their share of a core. */
+    static String busiestThreads(CpuSample before, CpuSample now, long window) {
+        List<String> top = new ArrayList<>();
+        now.threads().entrySet().stream()
+                .map(e -> {
+                    ThreadTimes.Thread then = before.threads().get(e.getKey());
+                    return new ThreadTimes.Thread(e.getValue().name(),
+                            e.getValue().nanos() - (then == null ? 0 : then.nanos()));
+                })
+                .sorted((x, y) -> Long.compare(y.nanos(), x.nanos()))
+                .limit(3)
+                .forEach(t -> top.add(String.format(java.util.Locale.ROOT, "%s %.2f", t.name(),
+                        (double) t.nanos() / window)));
+        return String.join(", ", top);
     }
 
     static final String SERVING = "Serving clients as the cluster leader";
