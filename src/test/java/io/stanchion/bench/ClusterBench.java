@@ -632,12 +632,15 @@ final class ClusterBench {
                 long r0 = System.nanoTime();
                 c.restart(killed, Duration.ofSeconds(60));
                 double back = (System.nanoTime() - r0) / 1e9;
-                // a node that led rebuilds its stores from the Raft log: wait until it is done (its CPU quiet)
-                String busy = c.awaitQuiet(killed, Duration.ofSeconds(45));
+                // a node that led rebuilds its stores from the Raft log: wait until it is done (its CPU down to the other follower's)
+                int current = c.awaitLeader(Duration.ofSeconds(30));
+                int reference = 3 - killed - current; // the follower that was never stopped this time
+                String busy = c.awaitCaughtUp(killed, reference, Duration.ofSeconds(45));
                 double caughtUp = (System.nanoTime() - r0) / 1e9;
                 BenchMatrix.log(String.format(Locale.ROOT, "    node %s restarted: %s after %.1f s, %s after %.1f s",
                         StanchionCluster.IDS[killed], c.status(killed), back,
-                        busy == null ? "caught up (CPU quiet)" : "STILL BUSY (" + busy + "), going on", caughtUp));
+                        busy == null ? "caught up (CPU down to the other follower's)" : "STILL BUSY (" + busy + "), going on",
+                        caughtUp));
                 if (busy != null) {
                     notes.add(String.format(Locale.ROOT, "Stanchion failover %d: the restarted node %s was still busy "
                             + "%.0f s after its restart (%s)", k, StanchionCluster.IDS[killed], caughtUp, busy));
@@ -925,7 +928,8 @@ final class ClusterBench {
                 + "20 ms. New leader serving (Stanchion only): the timestamp of its log line \"").append(
                         StanchionCluster.SERVING).append("\" (after it reopened its stores and connected to NATS). "
                 + "The killed process is restarted (same store) and rejoins before the next kill (Stanchion: until "
-                + "its JVM's CPU goes quiet, i.e. it has rebuilt its stores from the Raft log).\n");
+                + "its JVM's CPU is down to the other follower's, i.e. it has rebuilt its stores from the Raft log and "
+                + "caught up).\n");
     }
 
     private static String ratio(double r, boolean goal) {

@@ -215,27 +215,33 @@ final class StanchionCluster implements AutoCloseable {
     }
 
     /**
-     * Waits until node i's JVM uses less than a quarter of a core over half a second: a restarted node that led
-     * rebuilds its stores from the Raft log and catches up with the leader, and nothing tells when that is done but
-     * its CPU going quiet (with a slow publisher running). Returns null when it did; otherwise what kept it busy
-     * over the last half second (its busiest threads).
+     * Waits until node i's JVM uses no more CPU than a follower that was never stopped (node {@code reference}),
+     * within 1.5× + 0.1 of a core, over half a second: a restarted node that led rebuilds its stores from the Raft
+     * log and catches up with the leader, and nothing tells when that is done but its CPU coming down to what
+     * following costs (the failover publisher keeps publishing). Returns null when it did; otherwise what kept it
+     * busy over the last half second (its busiest threads).
      */
-    String awaitQuiet(int i, Duration timeout) throws Exception {
+    String awaitCaughtUp(int i, int reference, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         long pid = nodes[i].pid();
+        long refPid = nodes[reference].pid();
         CpuSample before = CpuSample.read(pid);
+        CpuSample refBefore = CpuSample.read(refPid);
         String busy = "";
         while (System.nanoTime() < deadline) {
             Thread.sleep(500);
             CpuSample now = CpuSample.read(pid);
+            CpuSample refNow = CpuSample.read(refPid);
             long window = now.atNanos() - before.atNanos();
             double cores = (double) now.cpuSince(before) / window;
-            if (cores < 0.25) {
+            double refCores = (double) refNow.cpuSince(refBefore) / Math.max(1, refNow.atNanos() - refBefore.atNanos());
+            if (cores <= 1.5 * refCores + 0.1) {
                 return null;
             }
-            busy = String.format(java.util.Locale.ROOT, "%.2f cores, busiest threads: %s", cores,
-                    busiestThreads(before, now, window));
+            busy = String.format(java.util.Locale.ROOT, "%.2f cores against %.2f for node %s; busiest threads: %s",
+                    cores, refCores, IDS[reference], busiestThreads(before, now, window));
             before = now;
+            refBefore = refNow;
         }
         return busy;
     }
