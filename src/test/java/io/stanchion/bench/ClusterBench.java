@@ -632,7 +632,8 @@ final class ClusterBench {
                 long r0 = System.nanoTime();
                 c.restart(killed, Duration.ofSeconds(60));
                 double back = (System.nanoTime() - r0) / 1e9;
-                // a node that led rebuilds its stores from the Raft log: wait until it is done (its CPU down to the other follower's)
+                // a node that led rebuilds its stores from the Raft log: wait until it is done (its CPU down to
+                // the other follower's)
                 int current = c.awaitLeader(Duration.ofSeconds(30));
                 int reference = 3 - killed - current; // the follower that was never stopped this time
                 String busy = c.awaitCaughtUp(killed, reference, Duration.ofSeconds(45));
