@@ -71,6 +71,10 @@ public final class ClusterNode implements RunningServer {
     private Stores stores;
     /** Guarded by the machine's lock; read by monitoring. */
     private volatile LeaderTerm serving;
+    /** The Raft term {@link #serving} leads, and a number told apart each time it starts serving. */
+    private long servingTerm;
+    private long servingGeneration;
+    private long generations;
     private volatile boolean closed;
 
     private ClusterNode(ServerConfig config) {
@@ -152,6 +156,7 @@ public final class ClusterNode implements RunningServer {
             LOG.warn("This node led the cluster before it stopped: its stores may hold writes the group never "
                     + "committed; rebuilding them from the Raft log");
             emptyStores();
+            marks.clearLeaderWrote(); // from here on the stores get committed entries only
         }
         machine.lock.lock();
         try {
@@ -261,10 +266,11 @@ public final class ClusterNode implements RunningServer {
         try {
             DivisionInfo info = info();
             boolean leads = info != null && info.isLeader() && info.isLeaderReady();
+            if (serving != null && (!leads || servingTerm != info.getCurrentTerm())) {
+                stepDown(); // lost, or lost and won again since: a new term starts from rebuilt stores
+            }
             if (leads && serving == null) {
                 lead(info.getCurrentTerm());
-            } else if (!leads && serving != null) {
-                stepDown();
             }
         } catch (RuntimeException | Error e) {
             failStop.trip("cluster role change failed", e);
@@ -278,16 +284,26 @@ public final class ClusterNode implements RunningServer {
         machine.lock.lock();
         try {
             DivisionInfo info = info();
-            if (info == null || !info.isLeader() || info.getCurrentTerm() != term || !allApplied()) {
+            if (closed || info == null || !info.isLeader() || info.getCurrentTerm() != term || !allApplied()) {
                 return; // changed meanwhile
             }
             marks.markLeaderWrote();
             machine.lead(term, raftLog().getNextIndex());
             stores.close();
             stores = Stores.open(config, background); // recovery: every committed entry, pending redelivered
+            long generation = ++generations;
             Proposer proposer = new Proposer(raft, group.getGroupId(), RaftPeerId.valueOf(cluster.nodeId()));
-            serving = LeaderTerm.start(config, stores.messages, stores.state, proposer, metrics, failStop,
-                    serverId, this::proposalFailed);
+            try {
+                serving = LeaderTerm.start(config, stores.messages, stores.state, proposer, metrics, failStop,
+                        serverId, () -> proposalFailed(generation));
+            } catch (IOException e) {
+                // NATS unreachable: recovery may have written the stores; follow again, try at the next tick
+                LOG.error("Cannot serve clients as the cluster leader: {}; trying again", e.getMessage());
+                rebuildAndFollow();
+                return;
+            }
+            servingTerm = term;
+            servingGeneration = generation;
             LOG.info("Leader of term {}", term);
         } catch (StanchionServer.StartupException | IOException e) {
             failStop.trip("cannot serve as the cluster leader", e);
@@ -314,10 +330,10 @@ public final class ClusterNode implements RunningServer {
      * A proposal was not committed: the leadership is lost, or Ratis refused it while this node still leads. Either
      * way this engine's output is gone for good: stop serving and rebuild; if still leader, serve again afresh.
      */
-    private void proposalFailed() {
+    private void proposalFailed(long generation) {
         try {
             roleThread.execute(() -> {
-                if (serving != null && !closed && !failStop.tripped()) {
+                if (serving != null && servingGeneration == generation && !closed && !failStop.tripped()) {
                     stepDown();
                 }
                 reconcile();
@@ -327,7 +343,7 @@ public final class ClusterNode implements RunningServer {
         }
     }
 
-    /** Stops serving, then rebuilds the stores from the committed entries and follows. */
+    /** Stops serving, then rebuilds the stores from the committed entries and follows. Role thread. */
     private void stepDown() {
         machine.lock.lock();
         try {
@@ -335,6 +351,18 @@ public final class ClusterNode implements RunningServer {
                     + "Raft log");
             serving.close();
             serving = null;
+            rebuildAndFollow();
+        } finally {
+            machine.lock.unlock();
+        }
+    }
+
+    /**
+     * Empties the stores and applies every committed entry of this node's Raft log to them (what a leader wrote
+     * uncommitted is gone), then hands them to the state machine to follow. Call with the machine's lock held.
+     */
+    private void rebuildAndFollow() {
+        try {
             stores.close();
             stores = null;
             emptyStores();
@@ -358,9 +386,7 @@ public final class ClusterNode implements RunningServer {
             machine.follow(applier);
             LOG.info("Following; stores rebuilt up to Raft entry {}", last);
         } catch (IOException | StanchionServer.StartupException | RuntimeException e) {
-            failStop.trip("cannot rebuild the stores after losing the leadership", e);
-        } finally {
-            machine.lock.unlock();
+            failStop.trip("cannot rebuild the stores from the Raft log", e);
         }
     }
 
@@ -412,7 +438,14 @@ public final class ClusterNode implements RunningServer {
      */
     private void closeAll(boolean gracefully) {
         closed = true;
-        roleThread.shutdownNow();
+        roleThread.shutdown(); // a role change under way finishes (nothing new starts: closed)
+        try {
+            if (!roleThread.awaitTermination(20, TimeUnit.SECONDS)) {
+                LOG.warn("A cluster role change did not finish within 20 s; stopping anyway");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         LeaderTerm s = serving;
         boolean clean = false;
         if (s != null) {

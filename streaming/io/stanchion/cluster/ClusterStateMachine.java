@@ -51,6 +51,8 @@ final class ClusterStateMachine extends BaseStateMachine {
 
     /** Held while an entry is applied and while the stores change hands. */
     final ReentrantLock lock = new ReentrantLock();
+    /** Signalled when the stores go back to the applier ({@link #follow}). */
+    private final java.util.concurrent.locks.Condition following = lock.newCondition();
     private final NodeMarks marks;
     private final Roles roles;
     /** Applies followed entries; null while leading. Guarded by {@link #lock}. */
@@ -70,6 +72,7 @@ final class ClusterStateMachine extends BaseStateMachine {
         this.applier = next;
         this.leadingTerm = -1;
         this.leadingFrom = Long.MAX_VALUE;
+        following.signalAll();
     }
 
     /**
@@ -119,9 +122,11 @@ final class ClusterStateMachine extends BaseStateMachine {
         lock.lock();
         try {
             if (entry.getTerm() != leadingTerm || entry.getIndex() < leadingFrom) {
-                if (applier == null) {
-                    throw new IllegalStateException("entry " + entry.getIndex() + " of term " + entry.getTerm()
-                            + " arrived while the stores belong to the engine of term " + leadingTerm);
+                // Another leader's entry while this node's engine still owns the stores: the node lost the
+                // leadership and is about to step down; the entry waits until the stores are rebuilt and followed.
+                while (applier == null) {
+                    roles.notLeader();
+                    following.await(1, java.util.concurrent.TimeUnit.SECONDS);
                 }
                 applier.apply(decode(entry));
                 marks.applied(entry.getTerm(), entry.getIndex());
@@ -129,6 +134,9 @@ final class ClusterStateMachine extends BaseStateMachine {
             updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
         } catch (IOException | RuntimeException e) {
             roles.failed("cannot apply Raft entry " + entry.getIndex(), e);
+            return CompletableFuture.failedFuture(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return CompletableFuture.failedFuture(e);
         } finally {
             lock.unlock();

@@ -30,6 +30,8 @@ import java.time.Duration;
  */
 final class LeaderTerm implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("io.stanchion.STREAM");
+    /** How long a stopping engine may take to end its batch before it is interrupted. */
+    private static final Duration STOP_WAIT = Duration.ofSeconds(5);
 
     private final JnatsTransport jnats;
     private final EngineOutput output;
@@ -70,7 +72,7 @@ final class LeaderTerm implements AutoCloseable {
             Subjects subjects = Subjects.forCluster(config.discoverPrefix, config.clusterId, ackToken);
             engine = new Engine(config, recording.messages(), recording.state(), replicated, subjects,
                     metrics.engineMetrics(), failStop);
-            replicated.attach(recording, engine::submit);
+            replicated.attach(recording, engine::offer);
             engine.start();
             metrics.bind(engine);
             Inbound inbound = new Inbound(engine, jnats, subjects);
@@ -83,7 +85,7 @@ final class LeaderTerm implements AutoCloseable {
                 output.stopReceiving();
             }
             if (engine != null) {
-                engine.close();
+                engine.stop(STOP_WAIT);
             }
             jnats.close();
             if (output != null) {
@@ -102,7 +104,7 @@ final class LeaderTerm implements AutoCloseable {
     public void close() {
         output.stopReceiving();
         proposer.close();
-        engine.close();
+        engine.stop(STOP_WAIT);
         jnats.close();
         output.close();
     }
@@ -114,7 +116,7 @@ final class LeaderTerm implements AutoCloseable {
      */
     boolean closeCommitted(Duration timeout) {
         output.stopReceiving();
-        engine.close(); // writes and proposes its last batch
+        engine.stop(STOP_WAIT); // writes and proposes its last batch
         boolean committed = proposer.drain(timeout);
         proposer.close();
         jnats.close();

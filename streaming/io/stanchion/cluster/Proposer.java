@@ -72,6 +72,10 @@ final class Proposer implements AutoCloseable, ReplicatedOutput.Proposals {
         return reply.handle((r, e) -> {
             boolean committed = e == null && r.isSuccess();
             if (!committed) {
+                // Later entries depend on this one's writes: none may be proposed after it (one refused before
+                // Ratis appended it, then a later one committed, would leave a gap in every node's stores). A
+                // refusal completes the reply before submitClientRequestAsync returns, so this runs first.
+                closed = true;
                 failedAny = true;
                 LOG.warn("Raft entry not committed: {}", e != null ? e.toString()
                         : r.getException() == null ? "no success" : r.getException().toString());

@@ -25,8 +25,9 @@ import java.util.function.Consumer;
  * (at-least-once: their republished messages may be stored twice only if the first copy did commit), and the node
  * is told through {@code lost}.
  *
- * <p>Threading: {@link #publish}, {@link #flush} and {@link #propose} on the engine thread; commit outcomes come
- * back to it as {@link Command.Task}s through the engine's submit; {@link #probe} from any thread.
+ * <p>Threading: {@link #publish}, {@link #flush} and {@link #propose} on the engine thread; commit outcomes are
+ * queued by Ratis' threads (which never wait) and taken by the engine thread at its next flush, which a wake-up
+ * {@link Command.Task} brings forward; {@link #probe} from any thread.
  */
 final class ReplicatedOutput implements Transport {
     /** Where batches go: a future per entry telling whether it was committed. */
@@ -57,7 +58,14 @@ final class ReplicatedOutput implements Transport {
     private final Proposals proposer;
     private final Runnable lost;
     private RecordingStores recording;
-    private Consumer<Command> submit;
+    /** Queues a command on the engine without blocking (false when it is full). */
+    private java.util.function.Predicate<Command> offer;
+    /** Commit outcomes from Ratis' threads, taken by the engine thread: {entry number, 1 committed / 0 not}. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<long[]> outcomes =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** A wake-up task is queued on the engine and has not run yet. */
+    private final java.util.concurrent.atomic.AtomicBoolean wakeQueued =
+            new java.util.concurrent.atomic.AtomicBoolean();
     private final ArrayDeque<Held> held = new ArrayDeque<>();
     /** Completed proposals above {@link #committed}, waiting for the ones before them. */
     private final TreeSet<Long> completedEarly = new TreeSet<>();
@@ -71,10 +79,13 @@ final class ReplicatedOutput implements Transport {
         this.lost = lost;
     }
 
-    /** Connects the recording whose batches this proposes and the engine's submit (before the engine starts). */
-    void attach(RecordingStores stores, Consumer<Command> engineSubmit) {
+    /**
+     * Connects the recording whose batches this proposes and the engine's non-blocking offer (before the engine
+     * starts).
+     */
+    void attach(RecordingStores stores, java.util.function.Predicate<Command> engineOffer) {
         this.recording = stores;
-        this.submit = engineSubmit;
+        this.offer = engineOffer;
     }
 
     /**
@@ -120,9 +131,23 @@ final class ReplicatedOutput implements Transport {
             return;
         }
         proposer.propose(entry).whenComplete((committed, error) -> {
-            boolean ok = error == null && committed;
-            submit.accept(new Command.Task(() -> completed(n, ok)));
+            // On a Ratis thread, which must never wait for the engine: the outcome is queued, and the engine
+            // woken with a task if there is room (a full queue means it is busy and takes the outcomes soon).
+            outcomes.add(new long[] {n, error == null && committed ? 1 : 0});
+            if (wakeQueued.compareAndSet(false, true)
+                    && !offer.test(new Command.Task(this::takeOutcomes))) {
+                wakeQueued.set(false);
+            }
         });
+    }
+
+    /** Applies the commit outcomes reported so far and releases what may leave. Engine thread. */
+    private void takeOutcomes() {
+        wakeQueued.set(false);
+        long[] o;
+        while ((o = outcomes.poll()) != null) {
+            completed(o[0], o[1] == 1);
+        }
     }
 
     private void completed(long n, boolean ok) {
@@ -138,7 +163,6 @@ final class ReplicatedOutput implements Transport {
         while (!completedEarly.isEmpty() && completedEarly.first() == committed + 1) {
             committed = completedEarly.pollFirst();
         }
-        release();
     }
 
     private void release() {
@@ -170,10 +194,11 @@ final class ReplicatedOutput implements Transport {
         }
     }
 
-    /** Proposes what was recorded outside a batch (timers), then writes out what may leave. */
+    /** Proposes what was recorded outside a batch (timers), takes the commit outcomes, writes out what may leave. */
     @Override
     public void flush() {
         recording.seal();
+        takeOutcomes();
         release();
         out.flush();
     }

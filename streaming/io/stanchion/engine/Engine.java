@@ -111,6 +111,18 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
+     * Queues a command only if there is room now: never blocks (for threads that must not wait on the engine, e.g.
+     * a consensus library's own). False when the queue is full or the engine stopped.
+     */
+    public boolean offer(Command c) {
+        if (Thread.currentThread() == thread) {
+            inbound.putLocal(c);
+            return true;
+        }
+        return inbound.offer(c);
+    }
+
+    /**
      * Runs {@code query} on the engine thread and returns its result (monitoring snapshots). The future completes
      * on a separate query thread, so what callers chain onto it never runs on (and slows) the engine thread.
      * Never blocks: when the inbound queue is full the future fails at once with a
@@ -246,6 +258,25 @@ public final class Engine implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             LOG.debug("error PubAcks after the failure not sent", e);
         }
+    }
+
+    /**
+     * Stops the engine as {@link #close} does, but without interrupting its thread (an interrupt during a file write
+     * or fsync closes the file: a store fault), waking it instead; only when it has not ended within {@code wait}
+     * is it interrupted.
+     */
+    public void stop(java.time.Duration wait) {
+        running = false;
+        inbound.offer(new Command.Task(() -> { })); // wakes a waiting poll
+        inbound.shutDown();
+        if (Thread.currentThread() != thread) {
+            try {
+                thread.join(wait.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        close();
     }
 
     /** Stops the engine: what is queued is dropped, what was appended is committed (unless after a failure). */

@@ -5,9 +5,9 @@ import io.stanchion.store.MessageStore;
 import io.stanchion.store.StateStore;
 import io.stanchion.store.StoreException;
 
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 
 /**
  * Applies {@link Operation}s to a message store and a state store (a follower's): {@link #apply} is the one method
@@ -22,6 +22,8 @@ public final class OperationApplier {
     private final MessageStore messages;
     private final StateStore state;
     private final boolean fsync;
+    /** The logs the batch being applied wrote to (flushed at its end). */
+    private final Map<String, ChannelLog> touched = new LinkedHashMap<>();
 
     public OperationApplier(MessageStore messages, StateStore state, boolean fsync) {
         this.messages = messages;
@@ -30,14 +32,14 @@ public final class OperationApplier {
     }
 
     public void apply(Operation op) {
-        Set<ChannelLog> touched = new LinkedHashSet<>();
+        touched.clear();
         for (Operation o : op instanceof Operation.Batch b ? b.operations() : List.of(op)) {
             ChannelLog log = applyOne(o);
             if (log != null) {
-                touched.add(log);
+                touched.put(log.name(), log);
             }
         }
-        for (ChannelLog log : touched) {
+        for (ChannelLog log : touched.values()) {
             log.flush(fsync);
         }
         state.flush(fsync);
@@ -63,10 +65,14 @@ public final class OperationApplier {
         } else if (op instanceof Operation.CreateChannel c) {
             messages.channel(c.name());
         } else if (op instanceof Operation.RemoveBefore r) {
-            ChannelLog log = existing(r.channel());
+            ChannelLog log = messages.existing(r.channel());
+            if (log == null) {
+                return null; // deleted later in this batch when applied before (a replay): nothing to trim
+            }
             log.removeBefore(r.sequence());
             return log;
         } else if (op instanceof Operation.DeleteChannel d) {
+            touched.remove(d.name()); // its log is closed by the delete: not flushed at the end of the batch
             messages.delete(d.name());
         } else if (op instanceof Operation.AddClient c) {
             state.addClient(c.client());

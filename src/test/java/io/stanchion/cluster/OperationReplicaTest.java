@@ -74,7 +74,12 @@ class OperationReplicaTest {
                             throw new AssertionError(what, cause);
                         }
                     });
-            machine.follow(new OperationApplier(messages, state, false)); // never leads: applies every entry
+            machine.lock.lock();
+            try {
+                machine.follow(new OperationApplier(messages, state, false)); // never leads: applies every entry
+            } finally {
+                machine.lock.unlock();
+            }
             server = RaftServer.newBuilder().setServerId(self.getId()).setGroup(group).setProperties(p)
                     .setStateMachine(machine).build();
             server.start();

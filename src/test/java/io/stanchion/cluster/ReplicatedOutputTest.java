@@ -53,8 +53,12 @@ class ReplicatedOutputTest {
             return f;
         }, lost::incrementAndGet);
         stores = new RecordingStores(new MemoryMessageStore(), new NoStateStore(), output::propose);
-        // the engine thread runs the commit outcomes: here, at once
-        output.attach(stores, c -> ((Command.Task) c).work().run());
+        // the engine runs the wake-up task, then flushes (the end of its loop): here, at once
+        output.attach(stores, c -> {
+            ((Command.Task) c).work().run();
+            output.flush();
+            return true;
+        });
     }
 
     private void change(String clientId) {

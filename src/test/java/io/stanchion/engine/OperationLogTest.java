@@ -173,6 +173,13 @@ class OperationLogTest {
                     new Operation.Append("c", 1, 10, new byte[] {9}))));
             assertThat(messages.existing("c").lastSequence()).isEqualTo(1);
             assertThat(messages.existing("c").read(1).record()).containsExactly(1);
+            // Retention trims a channel and deletes it for inactivity in one batch; applied twice (a replay).
+            Operation.Batch trimAndDelete = new Operation.Batch(List.of(new Operation.RemoveBefore("c", 2),
+                    new Operation.DeleteChannel("c")));
+            applier.apply(trimAndDelete);
+            assertThat(messages.existing("c")).isNull();
+            applier.apply(trimAndDelete);
+            assertThat(messages.existing("c")).isNull();
         } finally {
             state.close();
             messages.close();
