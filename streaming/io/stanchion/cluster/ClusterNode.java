@@ -12,6 +12,7 @@ import io.stanchion.monitor.Monitoring;
 import io.stanchion.monitor.Served;
 import io.stanchion.store.RecoveredState;
 import io.stanchion.store.oplog.OperationApplier;
+import io.stanchion.transport.JnatsTransport;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -75,6 +76,7 @@ public final class ClusterNode implements RunningServer {
     private long servingTerm;
     private long servingGeneration;
     private long generations;
+    private long lastNatsWarning = System.nanoTime() - TimeUnit.MINUTES.toNanos(1);
     private volatile boolean closed;
 
     private ClusterNode(ServerConfig config) {
@@ -281,6 +283,17 @@ public final class ClusterNode implements RunningServer {
         if (!allApplied()) {
             return; // entries of an earlier term (or an earlier engine of this one) still to apply: next tick
         }
+        JnatsTransport jnats;
+        try {
+            jnats = JnatsTransport.connect(config); // before the stores are touched: nothing to undo if it fails
+        } catch (IOException e) {
+            if (System.nanoTime() - lastNatsWarning > TimeUnit.SECONDS.toNanos(10)) {
+                lastNatsWarning = System.nanoTime();
+                LOG.error("Leader, but cannot connect to NATS to serve clients: {}; trying again", e.getMessage());
+            }
+            return;
+        }
+        boolean started = false;
         machine.lock.lock();
         try {
             DivisionInfo info = info();
@@ -294,10 +307,11 @@ public final class ClusterNode implements RunningServer {
             long generation = ++generations;
             Proposer proposer = new Proposer(raft, group.getGroupId(), RaftPeerId.valueOf(cluster.nodeId()));
             try {
-                serving = LeaderTerm.start(config, stores.messages, stores.state, proposer, metrics, failStop,
+                serving = LeaderTerm.start(config, jnats, stores.messages, stores.state, proposer, metrics, failStop,
                         serverId, () -> proposalFailed(generation));
+                started = true;
             } catch (IOException e) {
-                // NATS unreachable: recovery may have written the stores; follow again, try at the next tick
+                // NATS failed meanwhile: recovery may have written the stores; follow again, try at the next tick
                 LOG.error("Cannot serve clients as the cluster leader: {}; trying again", e.getMessage());
                 rebuildAndFollow();
                 return;
@@ -309,6 +323,9 @@ public final class ClusterNode implements RunningServer {
             failStop.trip("cannot serve as the cluster leader", e);
         } finally {
             machine.lock.unlock();
+            if (!started) {
+                jnats.close();
+            }
         }
     }
 

@@ -47,17 +47,17 @@ final class LeaderTerm implements AutoCloseable {
 
     /**
      * Starts serving over {@code messages} and {@code state} (opened just now, so their recovered state is every
-     * committed entry). {@code lost} runs (on the engine thread) when a proposal is not committed.
+     * committed entry) and {@code jnats} (connected; closed by the term). {@code lost} runs (on the engine thread)
+     * when a proposal is not committed.
      */
-    static LeaderTerm start(ServerConfig config, MessageStore messages, StateStore state, Proposer proposer,
-                            Metrics metrics, FailStop failStop, String serverId, Runnable lost)
+    static LeaderTerm start(ServerConfig config, JnatsTransport jnats, MessageStore messages, StateStore state,
+                            Proposer proposer, Metrics metrics, FailStop failStop, String serverId, Runnable lost)
             throws IOException, StanchionServer.StartupException {
         RecoveredState recovered = state.recovered();
         if (recovered.clusterId() != null && !recovered.clusterId().equals(config.clusterId)) {
             throw new StanchionServer.StartupException("cluster ID \"" + config.clusterId
                     + "\" does not match recovered value of \"" + recovered.clusterId() + "\"");
         }
-        JnatsTransport jnats = JnatsTransport.connect(config);
         EngineOutput output = null;
         Engine engine = null;
         try {
