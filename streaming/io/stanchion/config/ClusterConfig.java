@@ -24,7 +24,7 @@ public record ClusterConfig(String nodeId, List<Peer> peers, boolean bootstrap, 
                             boolean raftLogging, String listenHost, Duration electionTimeout) {
 
     /** Default Raft election time-out (the range is this to twice this). */
-    public static final Duration DEFAULT_ELECTION_TIMEOUT = Duration.ofMillis(1000);
+    public static final Duration DEFAULT_ELECTION_TIMEOUT = Duration.ofMillis(500);
 
     /** The shortest election time-out accepted. */
     public static final Duration MIN_ELECTION_TIMEOUT = Duration.ofMillis(100);

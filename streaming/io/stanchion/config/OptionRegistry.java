@@ -404,7 +404,7 @@ final class OptionRegistry {
                     + ":" + ClusterConfig.DEFAULT_BOOTSTRAP_PORT + ")", UsageGroup.CLUSTERING);
     static final Option<Duration> CLUSTER_ELECTION_TIMEOUT = add("cluster_election_timeout", OptionType.DURATION,
             ServerConfig.Builder::clusterElectionTimeout)
-            .flags("-cluster_election_timeout").keys(Section.CLUSTER, "raft_election_timeout").byDefault("1s")
+            .flags("-cluster_election_timeout").keys(Section.CLUSTER, "raft_election_timeout").byDefault("500ms")
             .usage("Without a leader for this to twice this, a node starts an\nelection (at least 100ms; "
                     + "default: {default})", UsageGroup.CLUSTERING);
 

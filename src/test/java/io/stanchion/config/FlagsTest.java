@@ -417,7 +417,7 @@ class FlagsTest {
         assertThat(c.warnings).containsExactly("clustering is off (no -clustered nor cluster { } block): "
                 + "cluster_node_id, cluster_sync, cluster_election_timeout ignored");
         assertThat(c.toBuilder().build().warnings).as("not repeated").hasSize(1);
-        assertThat(Flags.parse("-cluster_sync=false", "-cluster_election_timeout", "1s").warnings).isEmpty();
+        assertThat(Flags.parse("-cluster_sync=false", "-cluster_election_timeout", "500ms").warnings).isEmpty();
     }
 
     @Test
