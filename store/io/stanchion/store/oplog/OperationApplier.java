@@ -14,7 +14,7 @@ import java.util.Map;
  * every state change goes through. A batch is applied in order, then the logs it appended to and the state journal
  * are flushed (with {@code fsync} as configured). An append whose sequence the log already holds is skipped: a
  * batch applied again after a crash (its writes reached the stores, the note that it was applied did not) changes
- * nothing twice; every other operation is idempotent by nature. An operation that does not fit the stores' state
+ * nothing twice (a different message at that sequence is divergence); every other operation is idempotent by nature. An operation that does not fit the stores' state
  * (an append beyond the log's next sequence, a change to a channel that does not exist) means the follower has
  * diverged: {@link StoreException}, nothing of that operation applied. Threading: one thread.
  */
@@ -50,6 +50,11 @@ public final class OperationApplier {
         if (op instanceof Operation.Append a) {
             ChannelLog log = existing(a.channel());
             if (a.sequence() <= log.lastSequence()) {
+                io.stanchion.store.StoredMessage held = log.read(a.sequence()); // null: removed by retention since
+                if (held != null && !java.util.Arrays.equals(held.record(), a.record())) {
+                    throw new StoreException("diverged: channel " + a.channel() + " holds another message at "
+                            + "sequence " + a.sequence());
+                }
                 return null; // applied before
             }
             if (a.sequence() != log.lastSequence() + 1) {

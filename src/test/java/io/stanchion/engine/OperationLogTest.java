@@ -170,9 +170,11 @@ class OperationLogTest {
             assertThat(messages.existing("c").lastSequence()).isEqualTo(1);
             // A batch applied again (after a crash between its writes and the note that it was applied): no change.
             applier.apply(new Operation.Batch(List.of(new Operation.CreateChannel("c"),
-                    new Operation.Append("c", 1, 10, new byte[] {9}))));
+                    new Operation.Append("c", 1, 10, new byte[] {1}))));
             assertThat(messages.existing("c").lastSequence()).isEqualTo(1);
             assertThat(messages.existing("c").read(1).record()).containsExactly(1);
+            assertThatThrownBy(() -> applier.apply(new Operation.Append("c", 1, 10, new byte[] {7})))
+                    .as("another message at a held sequence").hasMessageContaining("diverged");
             // Retention trims a channel and deletes it for inactivity in one batch; applied twice (a replay).
             Operation.Batch trimAndDelete = new Operation.Batch(List.of(new Operation.RemoveBefore("c", 2),
                     new Operation.DeleteChannel("c")));
