@@ -179,6 +179,14 @@ public final class ClusterNode implements RunningServer {
                         : org.apache.ratis.server.storage.RaftStorage.StartupOption.FORMAT)
                 .build();
         raft.start();
+        metrics.gauge("stanchion.cluster.leader", "1 while this node is the Raft leader serving clients, else 0",
+                () -> serving != null ? 1 : 0);
+        metrics.gauge("stanchion.cluster.term", "The Raft term this node knows", () -> {
+            DivisionInfo info = info();
+            return info == null ? 0 : info.getCurrentTerm();
+        });
+        metrics.gauge("stanchion.cluster.applied.index", "The last Raft log entry applied to this node's stores",
+                () -> machine.getLastAppliedTermIndex() == null ? -1 : machine.getLastAppliedTermIndex().getIndex());
         if (config.httpPort > 0) {
             monitoring = Monitoring.start(config, served(), metrics, serverId, "FILE");
         }

@@ -109,6 +109,16 @@ public final class Metrics {
                 .register(registry);
     }
 
+    /** Suppliers of {@link #gauge}s, held here: Micrometer keeps only a weak reference to a gauge's object. */
+    private final List<java.util.function.DoubleSupplier> gauges = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** A gauge read at each scrape (e.g. a cluster node's Raft role and term). */
+    public void gauge(String name, String description, java.util.function.DoubleSupplier value) {
+        gauges.add(value);
+        Gauge.builder(name, value, java.util.function.DoubleSupplier::getAsDouble).description(description)
+                .register(registry);
+    }
+
     /** The hooks the engine calls on its hot path. */
     public EngineMetrics engineMetrics() {
         return new EngineMetrics() {

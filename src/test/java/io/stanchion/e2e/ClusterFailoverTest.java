@@ -232,6 +232,7 @@ class ClusterFailoverTest {
             start(id);
         }
         String leader = awaitLeader();
+        assertMonitoringTellsRoles(leader);
         StreamingConnection pubConn = stan("pub", Duration.ofSeconds(2));
         StreamingConnection subConn = stan("sub", Duration.ofSeconds(2));
         Set<String> received = subscribe(subConn);
@@ -330,6 +331,22 @@ class ClusterFailoverTest {
             for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 java.nio.file.Files.delete(p);
             }
+        }
+    }
+
+    /** /healthz, /streaming/serverz and /metrics tell the leader from the followers; followers refuse storez. */
+    private void assertMonitoringTellsRoles(String leader) {
+        for (String id : IDS) {
+            MonitorHttp http = new MonitorHttp(monitorPorts.get(id));
+            boolean leads = id.equals(leader);
+            String role = leads ? "Leader" : "Follower";
+            assertThat(http.json("/healthz")).containsEntry("status", "ok").containsEntry("role", role)
+                    .containsEntry("node_id", id);
+            assertThat(http.json("/streaming/serverz")).containsEntry("state", "CLUSTERED")
+                    .containsEntry("role", role).containsEntry("node_id", id);
+            assertThat(http.get("/metrics").body()).containsPattern("(?m)^stanchion_cluster_leader\\{[^}]*\\} "
+                    + (leads ? "1\\.0" : "0\\.0") + "$");
+            assertThat(http.get("/streaming/storez").status()).isEqualTo(leads ? 200 : 503);
         }
     }
 
