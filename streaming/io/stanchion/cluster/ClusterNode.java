@@ -476,6 +476,7 @@ public final class ClusterNode implements RunningServer {
         if (s != null) {
             if (gracefully) {
                 clean = s.closeCommitted(java.time.Duration.ofSeconds(3));
+                handOverLeadership();
             } else {
                 s.close();
             }
@@ -504,6 +505,32 @@ public final class ClusterNode implements RunningServer {
         }
         marks.close();
         background.shutdown();
+    }
+
+    /**
+     * A leader stopping gracefully asks a follower to take over at once (Raft's leadership transfer: no election
+     * time-out to wait for, so clients see a shorter pause than after a crash); tries each peer for up to a second.
+     */
+    private void handOverLeadership() {
+        RaftPeerId self = RaftPeerId.valueOf(cluster.nodeId());
+        long callId = 1;
+        for (ClusterConfig.Peer p : cluster.peers()) {
+            if (p.id().equals(cluster.nodeId())) {
+                continue;
+            }
+            try {
+                var reply = raft.transferLeadership(new org.apache.ratis.protocol.TransferLeadershipRequest(
+                        org.apache.ratis.protocol.ClientId.randomId(), self, group.getGroupId(), callId++,
+                        RaftPeerId.valueOf(p.id()), 1000));
+                if (reply.isSuccess()) {
+                    LOG.info("Leadership handed over to node {}", p.id());
+                    return;
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("leadership transfer to {} failed: {}", p.id(), e.toString());
+            }
+        }
+        LOG.info("No follower took over the leadership in time; the others will elect one");
     }
 
     @Override
