@@ -186,7 +186,7 @@ public final class ClusterNode implements RunningServer {
             return info == null ? 0 : info.getCurrentTerm();
         });
         metrics.gauge("stanchion.cluster.applied.index", "The last Raft log entry applied to this node's stores",
-                () -> machine.getLastAppliedTermIndex() == null ? -1 : machine.getLastAppliedTermIndex().getIndex());
+                this::appliedIndex);
         if (config.httpPort > 0) {
             monitoring = Monitoring.start(config, served(), metrics, serverId, "FILE");
         }
@@ -245,6 +245,12 @@ public final class ClusterNode implements RunningServer {
             return "Leader";
         }
         return info.isCandidate() ? "Candidate" : "Follower";
+    }
+
+    /** The last Raft log entry applied to (or, leading, written by the engine into) this node's stores. */
+    public long appliedIndex() {
+        var last = machine.getLastAppliedTermIndex();
+        return last == null ? -1 : last.getIndex();
     }
 
     /** Whether this node serves clients now. */
@@ -396,16 +402,14 @@ public final class ClusterNode implements RunningServer {
             long last = machine.getLastAppliedTermIndex().getIndex();
             RaftLog log = raftLog();
             long from = Math.max(0, log.getStartIndex());
-            long term = 0;
             for (long i = from; i <= last; i++) {
                 LogEntryProto entry = log.get(i);
                 if (entry != null && entry.hasStateMachineLogEntry()) {
                     applier.apply(ClusterStateMachine.decode(entry));
-                    term = entry.getTerm();
                 }
             }
             if (last >= from) {
-                marks.applied(term, last);
+                machine.noteApplied(last);
             }
             marks.clearLeaderWrote();
             machine.follow(applier);
@@ -476,7 +480,14 @@ public final class ClusterNode implements RunningServer {
         if (s != null) {
             if (gracefully) {
                 clean = s.closeCommitted(java.time.Duration.ofSeconds(3));
-                handOverLeadership();
+                if (clean) { // before Raft closes: the note is clamped to what its log holds
+                    machine.lock.lock();
+                    try {
+                        machine.noteApplied(machine.getLastAppliedTermIndex().getIndex());
+                    } finally {
+                        machine.lock.unlock();
+                    }
+                }
             } else {
                 s.close();
             }
@@ -495,8 +506,6 @@ public final class ClusterNode implements RunningServer {
                 stores.close();
                 stores = null;
                 if (clean) {
-                    org.apache.ratis.server.protocol.TermIndex last = machine.getLastAppliedTermIndex();
-                    marks.applied(last.getTerm(), last.getIndex());
                     marks.clearLeaderWrote();
                 }
             }
@@ -505,32 +514,6 @@ public final class ClusterNode implements RunningServer {
         }
         marks.close();
         background.shutdown();
-    }
-
-    /**
-     * A leader stopping gracefully asks a follower to take over at once (Raft's leadership transfer: no election
-     * time-out to wait for, so clients see a shorter pause than after a crash); tries each peer for up to a second.
-     */
-    private void handOverLeadership() {
-        RaftPeerId self = RaftPeerId.valueOf(cluster.nodeId());
-        long callId = 1;
-        for (ClusterConfig.Peer p : cluster.peers()) {
-            if (p.id().equals(cluster.nodeId())) {
-                continue;
-            }
-            try {
-                var reply = raft.transferLeadership(new org.apache.ratis.protocol.TransferLeadershipRequest(
-                        org.apache.ratis.protocol.ClientId.randomId(), self, group.getGroupId(), callId++,
-                        RaftPeerId.valueOf(p.id()), 1000));
-                if (reply.isSuccess()) {
-                    LOG.info("Leadership handed over to node {}", p.id());
-                    return;
-                }
-            } catch (IOException | RuntimeException e) {
-                LOG.debug("leadership transfer to {} failed: {}", p.id(), e.toString());
-            }
-        }
-        LOG.info("No follower took over the leadership in time; the others will elect one");
     }
 
     @Override

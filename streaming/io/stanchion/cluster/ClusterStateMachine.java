@@ -129,7 +129,7 @@ final class ClusterStateMachine extends BaseStateMachine {
                     following.await(1, java.util.concurrent.TimeUnit.SECONDS);
                 }
                 applier.apply(decode(entry));
-                marks.applied(entry.getTerm(), entry.getIndex());
+                noteApplied(entry.getIndex());
             }
             updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
         } catch (IOException | RuntimeException e) {
@@ -142,6 +142,26 @@ final class ClusterStateMachine extends BaseStateMachine {
             lock.unlock();
         }
         return CompletableFuture.completedFuture(Message.EMPTY);
+    }
+
+    /**
+     * Notes that the stores reach entry {@code index} — or only the last entry this node's Raft log holds durably,
+     * if that is lower: Ratis replays from the noted entry after a restart, and a note beyond the local log's end
+     * (a leader's entries commit on the followers before its own log worker has written them) would leave the
+     * node unable to take the missing entries from the leader. Entries between are applied again, which the
+     * applier tolerates. Call with {@link #lock} held.
+     */
+    void noteApplied(long index) {
+        try {
+            var log = getServer().join().getDivision(getGroupId()).getRaftLog();
+            long durable = Math.min(index, log.getFlushIndex());
+            var at = log.getTermIndex(durable);
+            if (at != null) {
+                marks.applied(at.getTerm(), at.getIndex());
+            }
+        } catch (IOException e) {
+            throw new io.stanchion.store.StoreException("cannot read the Raft log: " + e.getMessage(), e);
+        }
     }
 
     /** The operation batch an entry carries. */

@@ -135,6 +135,9 @@ class ClusterNodeTest {
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
                 .until(() -> nodes.stream().filter(ClusterNode::serving).count() == 1);
         sc.close();
+        // the rejoined node has caught up when it has applied what the others have
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() ->
+                nodes.stream().mapToLong(ClusterNode::appliedIndex).distinct().count() == 1);
         for (ClusterNode n : nodes) {
             n.close();
         }
