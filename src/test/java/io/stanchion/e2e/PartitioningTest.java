@@ -130,4 +130,29 @@ class PartitioningTest extends StanchionE2E {
         StanchionServer b = startOther(nats.url(), "foo", "foo.bar.>");
         assertThat(b.failure()).isNull();
     }
+
+    @Test
+    void runningServerAnswersAnOverlappingAnnounceAndKeepsServingButALateOverlappingAnswerStopsIt() throws Exception {
+        StanchionServer a = startServer(b -> partitioned(b, "foo.*"));
+        io.nats.client.Connection nc = raw();
+        String exchange = "_STAN.part." + clusterId;
+        // an announce from a (simulated) newcomer: answered on its answer subject, with our list
+        io.nats.client.Subscription answers = nc.subscribe(exchange + ".newcomer");
+        nc.flush(Duration.ofSeconds(2));
+        nc.publish(exchange, "STANPART/1 announce newcomer\nfoo.bar".getBytes(StandardCharsets.UTF_8));
+        io.nats.client.Message answer = answers.nextMessage(Duration.ofSeconds(5));
+        assertThat(answer).isNotNull();
+        assertThat(new String(answer.getData(), StandardCharsets.UTF_8))
+                .isEqualTo("STANPART/1 answer " + a.serverId() + "\nfoo.*");
+        nc.publish(exchange, "not an exchange message".getBytes(StandardCharsets.UTF_8));
+        Thread.sleep(200);
+        assertThat(a.failure()).as("the running server keeps serving").isNull();
+        // an overlapping answer after the window: this server was the newcomer, it fail-stops
+        nc.publish(exchange + "." + a.serverId(), "STANPART/1 answer elder\nfoo.>".getBytes(StandardCharsets.UTF_8));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (a.failure() == null && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(a.failure()).contains("\"foo.*\" ~ \"foo.>\"").contains("server elder");
+    }
 }
