@@ -110,6 +110,22 @@ class PartitioningTest extends StanchionE2E {
     }
 
     @Test
+    void overJnatsInputToo() throws Exception {
+        StanchionServer a;
+        System.setProperty("stanchion.directPublish", "false");
+        try {
+            a = startServer(b -> partitioned(b, "dup.*", "dup.x"));
+        } finally {
+            System.clearProperty("stanchion.directPublish");
+        }
+        StreamingConnection sc = stan("jnats");
+        sc.publish("dup.x", "1".getBytes(StandardCharsets.UTF_8));
+        assertThat(receiveOne(sc, "dup.x")).isEqualTo("1");
+        assertThat(msgs(a, "dup.x")).as("received once through the queue group").isEqualTo(1);
+        assertThatThrownBy(() -> sc.subscribe("elsewhere", m -> { })).isInstanceOf(Exception.class);
+    }
+
+    @Test
     void overlappingChannelListsAreRefusedAtStartup() throws Exception {
         StanchionServer a = startServer(b -> partitioned(b, "foo.*", "bar"));
         assertThatThrownBy(() -> startOther(nats.url(), "baz", "foo.bar"))
