@@ -131,12 +131,19 @@ public final class StanchionServer implements RunningServer {
             LOG.info("Connected to NATS Server at {}", transport.connectedUrl());
             Metrics metrics = joinStartup(metricsReady);
             Subjects subjects = Subjects.forCluster(config.discoverPrefix, config.clusterId, ackToken);
-            ensureAlone(config, transport, subjects);
+            // Partitioning: exchange channel lists with the other partitions (refusing overlap) instead of the
+            // standalone self-check, as the original.
+            io.stanchion.partition.PartitionExchange partitions =
+                    io.stanchion.partition.PartitionExchange.joinIfPartitioned(config, transport, serverId, failStop);
+            if (partitions == null) {
+                ensureAlone(config, transport, subjects);
+            }
             output = EngineOutput.over(transport, config);
             engine = new Engine(config, store, stores.state, output, subjects, metrics.engineMetrics(), failStop);
             engine.start();
             metrics.bind(engine);
-            Inbound inbound = new Inbound(engine, transport, subjects);
+            Inbound inbound = new Inbound(engine, transport, subjects,
+                    partitions == null ? null : partitions.partition());
             output.receive(inbound.routes(subjects), Duration.ofSeconds(5));
             if (config.httpPort > 0) {
                 monitoring = Monitoring.start(config, engine, metrics, serverId, store.type());

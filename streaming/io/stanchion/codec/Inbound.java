@@ -29,8 +29,21 @@ public final class Inbound {
     private final Engine engine;
     private final Replies replies;
     private final OwnSubjects own;
+    /** The channels served when partitioning; null: every channel. */
+    private final io.stanchion.partition.Partition partition;
 
     public Inbound(Engine engine, io.stanchion.transport.Transport transport, Subjects subjects) {
+        this(engine, transport, subjects, null);
+    }
+
+    /**
+     * With {@code partition} (null: not partitioned), publishes are received only on the partition's subjects, and
+     * subscription and unsubscribe requests for other channels are ignored (no reply, as the original: another
+     * partition answers them, or the client times out).
+     */
+    public Inbound(Engine engine, io.stanchion.transport.Transport transport, Subjects subjects,
+                   io.stanchion.partition.Partition partition) {
+        this.partition = partition;
         this.engine = engine;
         this.replies = new Replies(transport, subjects);
         this.own = OwnSubjects.of(subjects, transport.requestInboxPrefix());
@@ -47,17 +60,34 @@ public final class Inbound {
         return true;
     }
 
-    /** The server's subscriptions: each STAN subject of {@code subjects} with its handler. */
+    /** Whether this server serves {@code channel} (always, unless partitioned). */
+    private boolean owned(String channel) {
+        return partition == null || partition.owns(channel);
+    }
+
+    /**
+     * The server's subscriptions: each STAN subject of {@code subjects} with its handler; when partitioned, one
+     * publish subject per configured channel (one handler for them all) instead of the publish wildcard.
+     */
     public java.util.List<io.stanchion.transport.Route> routes(Subjects subjects) {
-        return java.util.List.of(
-                new io.stanchion.transport.Route(subjects.discover(), connect()),
-                new io.stanchion.transport.Route(subjects.pings(), ping()),
-                new io.stanchion.transport.Route(subjects.publishWildcard(), publish(), rawPublish()),
-                new io.stanchion.transport.Route(subjects.subscribe(), subscribe()),
-                new io.stanchion.transport.Route(subjects.unsubscribe(), unsubscribe(false)),
-                new io.stanchion.transport.Route(subjects.subClose(), unsubscribe(true)),
-                new io.stanchion.transport.Route(subjects.close(), close()),
-                new io.stanchion.transport.Route(subjects.ackWildcard(), ack(), rawAck()));
+        java.util.List<io.stanchion.transport.Route> routes = new java.util.ArrayList<>();
+        routes.add(new io.stanchion.transport.Route(subjects.discover(), connect()));
+        routes.add(new io.stanchion.transport.Route(subjects.pings(), ping()));
+        if (partition == null) {
+            routes.add(new io.stanchion.transport.Route(subjects.publishWildcard(), publish(), rawPublish()));
+        } else {
+            MessageHandler pub = publish();
+            RawMessageHandler rawPub = rawPublish();
+            for (String s : partition.publishSubjects(subjects.publishPrefix())) {
+                routes.add(new io.stanchion.transport.Route(s, partition.queue(), pub, rawPub));
+            }
+        }
+        routes.add(new io.stanchion.transport.Route(subjects.subscribe(), subscribe()));
+        routes.add(new io.stanchion.transport.Route(subjects.unsubscribe(), unsubscribe(false)));
+        routes.add(new io.stanchion.transport.Route(subjects.subClose(), unsubscribe(true)));
+        routes.add(new io.stanchion.transport.Route(subjects.close(), close()));
+        routes.add(new io.stanchion.transport.Route(subjects.ackWildcard(), ack(), rawAck()));
+        return routes;
     }
 
     public MessageHandler connect() {
@@ -141,6 +171,9 @@ public final class Inbound {
                 replies.subscriptionResponse(reply, null, Errors.INVALID_SUB_REQUEST);
                 return;
             }
+            if (!owned(r.getSubject())) {
+                return; // another partition's channel
+            }
             if (own.refused(r.getInbox())) {
                 replies.subscriptionResponse(reply, null, Errors.INVALID_SUB_REQUEST);
                 return;
@@ -154,10 +187,15 @@ public final class Inbound {
             if (ownReply(subject, reply)) {
                 return;
             }
+            UnsubscribeRequest r;
             try {
-                engine.submit(new Command.Unsubscribe(UnsubscribeRequest.parseFrom(data), reply, close));
+                r = UnsubscribeRequest.parseFrom(data);
             } catch (InvalidProtocolBufferException e) {
                 replies.subscriptionResponse(reply, null, Errors.INVALID_UNSUB_REQUEST);
+                return;
+            }
+            if (owned(r.getSubject())) { // else another partition's channel
+                engine.submit(new Command.Unsubscribe(r, reply, close));
             }
         };
     }

@@ -23,7 +23,7 @@ import java.util.function.Consumer;
  *
  * <p>Besides the options Stanchion applies, the table holds the original's options it accepts and ignores with a
  * warning (file-store and Raft tuning, the Windows event-log name) and those it refuses (fault tolerance,
- * partitioning, SQL store, encryption), so that nothing the user asks for is silently lost.
+ * SQL store, encryption), so that nothing the user asks for is silently lost.
  */
 final class OptionRegistry {
 
@@ -364,6 +364,12 @@ final class OptionRegistry {
         ignoredTuning("--io_sleep_time", "IO loop", OptionType.INTEGER);
     }
 
+    static final Option<Boolean> PARTITIONING = add("partitioning", OptionType.BOOL,
+            ServerConfig.Builder::partitioning)
+            .flags("-partitioning").keys(Section.STREAMING, "partitioning").byDefault("false")
+            .usage("Serve only the channels of store_limits.channels (other\nservers with this cluster ID serve "
+                    + "the rest; default: {default})", UsageGroup.STREAMING);
+
     // Clustering (Raft). Unlike the original's, whose peers are node IDs reached through NATS, a peer is
     // <node_id>@<host>:<port>: the nodes' Raft transports talk directly.
     static final Option<Boolean> CLUSTERED = add("clustered", OptionType.BOOL, ServerConfig.Builder::clustered)
@@ -509,7 +515,6 @@ final class OptionRegistry {
         ignoredKey("syslog_name", OptionType.STRING, "\"%s\" (Windows event log source) does not apply to Stanchion; "
                 + "ignored");
         refused("fault tolerance (FT groups)", "ft_group", "ft_group_name");
-        refused("partitioning", "partitioning");
         refused("the SQL store", "sql", "sql_options");
         refused("encryption at rest", "encrypt", "encryption_cipher", "encryption_key");
     }

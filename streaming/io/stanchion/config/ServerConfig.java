@@ -99,6 +99,11 @@ public final class ServerConfig {
     /** Clustering settings; {@code null} when the server runs alone (not clustered). */
     public final ClusterConfig cluster;
     /**
+     * Partitioning ({@code -partitioning}): the server serves only the channels named (literally or by wildcard)
+     * in {@code store_limits.channels}; see {@code io.stanchion.partition}.
+     */
+    public final boolean partitioning;
+    /**
      * Host names (or addresses) a monitoring request's Host header may name besides the bound address (and, on a
      * loopback address, localhost / 127.0.0.1 / [::1]); {@code *} accepts any. Lower case, without ports.
      */
@@ -118,6 +123,7 @@ public final class ServerConfig {
         this.fileRollCycle = b.fileRollCycle;
         this.fileMinFree = b.fileMinFree;
         this.storeLimits = b.builtLimits;
+        this.partitioning = b.partitioning;
         this.maxChannels = storeLimits.maxChannels();
         this.maxSubs = storeLimits.defaults().maxSubs();
         this.discoverPrefix = b.discoverPrefix;
@@ -180,6 +186,7 @@ public final class ServerConfig {
         b.fileRollCycle = fileRollCycle;
         b.fileMinFree = fileMinFree;
         b.limits = storeLimits.toBuilder();
+        b.partitioning = partitioning;
         b.discoverPrefix = discoverPrefix;
         b.ioBatchSize = ioBatchSize;
         b.inboundMaxBytes = inboundMaxBytes;
@@ -249,6 +256,7 @@ public final class ServerConfig {
         private String httpHost;
         private boolean httpJsonp;
         private boolean clustered;
+        private boolean partitioning;
         private String clusterNodeId;
         private List<ClusterConfig.Peer> clusterPeers = List.of();
         private boolean clusterBootstrap;
@@ -283,6 +291,8 @@ public final class ServerConfig {
             }
             return this;
         }
+        /** Partitioning on: serve only the channels of {@code store_limits.channels}. */
+        public Builder partitioning(boolean v) { partitioning = v; return this; }
         /** Clustering on ({@code -clustered}, a {@code cluster { }} block): the other cluster settings apply. */
         public Builder clustered(boolean v) { clustered = v; return this; }
         public Builder clusterNodeId(String v) { clusterNodeId = v; return this; }
@@ -411,6 +421,13 @@ public final class ServerConfig {
             }
             if (clustered && storeType != StoreType.FILE) {
                 throw new IllegalArgumentException("clustered mode requires the FILE store (-store file -dir <path>)");
+            }
+            if (partitioning && clustered) {
+                throw new IllegalArgumentException("stan: channels partitioning in clustering mode is not supported");
+            }
+            if (partitioning && builtLimits.perChannel().isEmpty()) {
+                throw new IllegalArgumentException("stan: no configured channel (partitioning serves the channels "
+                        + "of store_limits.channels)");
             }
             builtCluster = clustered ? buildCluster() : null;
             if (!clustered) {

@@ -267,7 +267,11 @@ final class DirectConnection implements AutoCloseable {
         StringBuilder subs = new StringBuilder();
         for (int i = 0; i < routes.size(); i++) {
             table[i + 1] = routes.get(i).raw();
-            subs.append("SUB ").append(routes.get(i).subject()).append(' ').append(i + 1).append("\r\n");
+            subs.append("SUB ").append(routes.get(i).subject()).append(' ');
+            if (routes.get(i).queue() != null) {
+                subs.append(routes.get(i).queue()).append(' ');
+            }
+            subs.append(i + 1).append("\r\n");
         }
         handlers = table;
         java.util.concurrent.CountDownLatch pong = new java.util.concurrent.CountDownLatch(1);

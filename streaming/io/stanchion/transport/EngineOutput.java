@@ -133,7 +133,7 @@ public final class EngineOutput implements Transport, AutoCloseable {
     private void receiveThroughJnats() {
         receivingDirect = false;
         for (Route r : routes) {
-            jnats.subscribe(r.subject(), r.handler());
+            jnats.subscribe(r.subject(), r.queue(), r.handler());
         }
     }
 

@@ -151,6 +151,16 @@ public final class JnatsTransport implements Transport, AutoCloseable {
         dispatcher.subscribe(subject, (Message m) -> handler.onMessage(m.getSubject(), m.getReplyTo(), m.getData()));
     }
 
+    /** Subscribes {@code handler} to {@code subject} in queue group {@code queue} (null: none). */
+    public void subscribe(String subject, String queue, MessageHandler handler) {
+        if (queue == null) {
+            subscribe(subject, handler);
+        } else {
+            dispatcher.subscribe(subject, queue,
+                    (Message m) -> handler.onMessage(m.getSubject(), m.getReplyTo(), m.getData()));
+        }
+    }
+
     /** Waits until the broker has processed everything sent so far (subscriptions registered). */
     public void flush(Duration timeout) throws IOException {
         try {

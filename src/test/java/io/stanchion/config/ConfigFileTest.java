@@ -622,8 +622,6 @@ class ConfigFileTest {
     void unsupportedFeaturesAreRefused() {
         assertError("streaming { ft_group: g }",
                 "config file test.conf line 1: \"ft_group\": fault tolerance (FT groups) is not supported by Stanchion");
-        assertError("partitioning: true",
-                "config file test.conf line 1: \"partitioning\": partitioning is not supported by Stanchion");
         assertError("sql_options { driver: mysql }",
                 "config file test.conf line 1: \"sql_options\": the SQL store is not supported by Stanchion");
         assertError("encrypt: true",
@@ -631,6 +629,34 @@ class ConfigFileTest {
         // a NATS routing cluster block at the top level is fine
         assertThat(parse("cluster { listen: 0.0.0.0:6222, routes: [nats://a:6222] }").clusterId)
                 .isEqualTo("test-cluster");
+    }
+
+    // ---------------------------------------------------------------- partitioning
+
+    @Test
+    void partitioningServesTheChannelsOfStoreLimits() {
+        ServerConfig c = parse("partitioning: true\nstore_limits { channels { \"foo\": {}, \"bar.*\": { max_msgs: 5 }"
+                + ", \"baz.>\": {} } }");
+        assertThat(c.partitioning).isTrue();
+        assertThat(c.storeLimits.perChannel().keySet()).containsExactlyInAnyOrder("foo", "bar.*", "baz.>");
+        assertThat(parse("cid: a").partitioning).as("off by default").isFalse();
+        assertThat(parse("streaming { partitioning: false }").partitioning).isFalse();
+        assertThat(c.toBuilder().build().partitioning).as("kept by toBuilder").isTrue();
+    }
+
+    @Test
+    void partitioningNeedsAConfiguredChannel() {
+        assertError("partitioning: true", "stan: no configured channel (partitioning serves the channels of "
+                + "store_limits.channels)");
+        assertError("partitioning: true\nstore_limits { max_msgs: 10 }", "stan: no configured channel (partitioning "
+                + "serves the channels of store_limits.channels)");
+    }
+
+    @Test
+    void partitioningIsNotCombinedWithClustering() {
+        assertError(CLUSTER_STORE + "partitioning: true\nstore_limits { channels { foo: {} } }\n"
+                + "cluster { node_id: a, peers: [\"a@h1:1\", \"b@h2:2\"] }",
+                "stan: channels partitioning in clustering mode is not supported");
     }
 
     // ---------------------------------------------------------------- clustering

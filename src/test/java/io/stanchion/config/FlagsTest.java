@@ -294,6 +294,24 @@ class FlagsTest {
                 .hasMessage("invalid value \"big\" for flag -file_buffer_size: invalid size \"big\"");
     }
 
+    // ---------------------------------------------------------------- partitioning
+
+    @Test
+    void partitioningFlag() throws IOException {
+        Path conf = write("part.conf", "store_limits { channels { \"orders.*\": {} } }\n");
+        ServerConfig c = Flags.parse("-partitioning", "-sc", conf.toString());
+        assertThat(c.partitioning).isTrue();
+        assertThat(Flags.parse("--partitioning=true", "-sc", conf.toString()).partitioning).isTrue();
+        assertThat(Flags.parse("-sc", conf.toString()).partitioning).isFalse();
+        assertThat(Flags.USAGE).contains("-partitioning");
+        assertThatThrownBy(() -> Flags.parse("-partitioning")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("stan: no configured channel");
+        assertThatThrownBy(() -> clustered("-partitioning", "-sc", conf.toString(), "-clustered",
+                "-cluster_node_id", "a", "-cluster_peers", "a@h1:1,b@h2:2"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("stan: channels partitioning in clustering mode is not supported");
+    }
+
     // ---------------------------------------------------------------- clustering
 
     private static final String[] FILE_STORE = {"-st", "file", "--dir", "/data"};
