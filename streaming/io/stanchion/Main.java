@@ -41,6 +41,7 @@ public final class Main {
         RunningServer server;
         try {
             server = config.cluster != null ? io.stanchion.cluster.ClusterNode.start(config, () -> System.exit(1))
+                    : config.ftGroup != null ? io.stanchion.ft.FtGroup.start(config, () -> System.exit(1))
                     : StanchionServer.start(config, () -> System.exit(1));
         } catch (StanchionServer.StartupException e) {
             org.slf4j.LoggerFactory.getLogger("io.stanchion.STREAM").error("Failed to start: {}",

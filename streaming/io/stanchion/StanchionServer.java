@@ -135,7 +135,7 @@ public final class StanchionServer implements RunningServer {
             // standalone self-check, as the original.
             io.stanchion.partition.PartitionExchange partitions =
                     io.stanchion.partition.PartitionExchange.joinIfPartitioned(config, transport, serverId, failStop);
-            if (partitions == null) {
+            if (partitions == null && config.ftGroup == null) { // an FT group's active holds the store lock
                 ensureAlone(config, transport, subjects);
             }
             output = EngineOutput.over(transport, config);

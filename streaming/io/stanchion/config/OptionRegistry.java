@@ -370,6 +370,11 @@ final class OptionRegistry {
             .usage("Serve only the channels of store_limits.channels (other\nservers with this cluster ID serve "
                     + "the rest; default: {default})", UsageGroup.STREAMING);
 
+    static final Option<String> FT_GROUP = add("ft_group", OptionType.STRING, ServerConfig.Builder::ftGroup)
+            .flags("-ft_group").keys(Section.STREAMING, "ft_group", "ft_group_name")
+            .usage("Fault-tolerance group: one active server, the others (same\nshared FILE store) standing by to "
+                    + "take over", UsageGroup.STREAMING);
+
     // Clustering (Raft). Unlike the original's, whose peers are node IDs reached through NATS, a peer is
     // <node_id>@<host>:<port>: the nodes' Raft transports talk directly.
     static final Option<Boolean> CLUSTERED = add("clustered", OptionType.BOOL, ServerConfig.Builder::clustered)
@@ -514,7 +519,6 @@ final class OptionRegistry {
     static {
         ignoredKey("syslog_name", OptionType.STRING, "\"%s\" (Windows event log source) does not apply to Stanchion; "
                 + "ignored");
-        refused("fault tolerance (FT groups)", "ft_group", "ft_group_name");
         refused("the SQL store", "sql", "sql_options");
         refused("encryption at rest", "encrypt", "encryption_cipher", "encryption_key");
     }

@@ -104,6 +104,11 @@ public final class ServerConfig {
      */
     public final boolean partitioning;
     /**
+     * The fault-tolerance group ({@code -ft_group}): servers of one group share a FILE store; the one holding its
+     * lock is active, the others stand by. {@code null} when not in a group.
+     */
+    public final String ftGroup;
+    /**
      * Host names (or addresses) a monitoring request's Host header may name besides the bound address (and, on a
      * loopback address, localhost / 127.0.0.1 / [::1]); {@code *} accepts any. Lower case, without ports.
      */
@@ -124,6 +129,7 @@ public final class ServerConfig {
         this.fileMinFree = b.fileMinFree;
         this.storeLimits = b.builtLimits;
         this.partitioning = b.partitioning;
+        this.ftGroup = b.ftGroup;
         this.maxChannels = storeLimits.maxChannels();
         this.maxSubs = storeLimits.defaults().maxSubs();
         this.discoverPrefix = b.discoverPrefix;
@@ -187,6 +193,7 @@ public final class ServerConfig {
         b.fileMinFree = fileMinFree;
         b.limits = storeLimits.toBuilder();
         b.partitioning = partitioning;
+        b.ftGroup = ftGroup;
         b.discoverPrefix = discoverPrefix;
         b.ioBatchSize = ioBatchSize;
         b.inboundMaxBytes = inboundMaxBytes;
@@ -257,6 +264,7 @@ public final class ServerConfig {
         private boolean httpJsonp;
         private boolean clustered;
         private boolean partitioning;
+        private String ftGroup;
         private String clusterNodeId;
         private List<ClusterConfig.Peer> clusterPeers = List.of();
         private boolean clusterBootstrap;
@@ -293,6 +301,7 @@ public final class ServerConfig {
         }
         /** Partitioning on: serve only the channels of {@code store_limits.channels}. */
         public Builder partitioning(boolean v) { partitioning = v; return this; }
+        public Builder ftGroup(String v) { ftGroup = v == null || v.isEmpty() ? null : v; return this; }
         /** Clustering on ({@code -clustered}, a {@code cluster { }} block): the other cluster settings apply. */
         public Builder clustered(boolean v) { clustered = v; return this; }
         public Builder clusterNodeId(String v) { clusterNodeId = v; return this; }
@@ -421,6 +430,17 @@ public final class ServerConfig {
             }
             if (clustered && storeType != StoreType.FILE) {
                 throw new IllegalArgumentException("clustered mode requires the FILE store (-store file -dir <path>)");
+            }
+            if (ftGroup != null && clustered) {
+                throw new IllegalArgumentException("fault tolerance (ft_group) and clustering can't be used together");
+            }
+            if (ftGroup != null && storeType != StoreType.FILE) {
+                throw new IllegalArgumentException("fault tolerance (ft_group) needs the FILE store, shared by the "
+                        + "group's servers (-store file -dir <shared path>)");
+            }
+            if (ftGroup != null && !StoreLimits.isLiteral(ftGroup)) {
+                throw new IllegalArgumentException("invalid ft_group \"" + ftGroup + "\": must be a subject token "
+                        + "without wildcards");
             }
             if (partitioning && clustered) {
                 throw new IllegalArgumentException("stan: channels partitioning in clustering mode is not supported");

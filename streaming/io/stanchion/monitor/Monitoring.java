@@ -27,7 +27,8 @@ public final class Monitoring implements AutoCloseable {
 
     public static Monitoring start(ServerConfig config, Engine engine, Metrics metrics, String serverId,
                                    String storeType) throws InterruptedException {
-        return start(config, Served.standalone(engine), metrics, serverId, storeType);
+        return start(config, Served.standalone(engine, config.ftGroup != null ? "FT_ACTIVE" : "STANDALONE"), metrics,
+                serverId, storeType);
     }
 
     /** Starts monitoring of a server whose engine may come and go (a cluster node). */

@@ -26,8 +26,15 @@ public interface Served {
         return null;
     }
 
-    /** A standalone server's: always {@code engine}. */
-    static Served standalone(Engine engine) {
+    /**
+     * The server's state as serverz names it: STANDALONE, CLUSTERED (with {@link #role}), FT_ACTIVE or FT_STANDBY.
+     */
+    default String state() {
+        return role() == null ? "STANDALONE" : "CLUSTERED";
+    }
+
+    /** A standalone server's: always {@code engine}; {@code state} STANDALONE or FT_ACTIVE. */
+    static Served standalone(Engine engine, String state) {
         return new Served() {
             @Override
             public Engine engine() {
@@ -37,6 +44,11 @@ public interface Served {
             @Override
             public FailStop failStop() {
                 return engine.failStop();
+            }
+
+            @Override
+            public String state() {
+                return state;
             }
         };
     }

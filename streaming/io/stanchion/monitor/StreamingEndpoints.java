@@ -45,7 +45,9 @@ final class StreamingEndpoints {
                 case "/streaming/storez" -> storez();
                 case "/streaming/clientsz" -> clientsz(Query.of(query));
                 case "/streaming/channelsz" -> channelsz(Query.of(query));
-                case "/streaming/isFTActive" -> CompletableFuture.completedFuture(new Response(204, Response.TEXT, ""));
+                case "/streaming/isFTActive" -> CompletableFuture.completedFuture(
+                        "FT_ACTIVE".equals(served.state()) && served.failStop().failure() == null
+                                ? new Response(200, Response.TEXT, "") : new Response(204, Response.TEXT, ""));
                 default -> null;
             };
         } catch (Query.BadParameter e) {
@@ -105,10 +107,9 @@ final class StreamingEndpoints {
                 .field("version", StanchionServer.VERSION)
                 .field("go", "java" + System.getProperty("java.version"));
         String role = served.role();
-        if (role == null) {
-            j.field("state", "STANDALONE");
-        } else {
-            j.field("state", "CLUSTERED").field("role", role).field("node_id", served.nodeId());
+        j.field("state", served.state());
+        if (role != null) {
+            j.field("role", role).field("node_id", served.nodeId());
         }
         return j.field("now", RFC3339.format(now))
                 .field("start_time", RFC3339.format(startTime))
@@ -123,7 +124,9 @@ final class StreamingEndpoints {
     /** A cluster follower's answer to the endpoints that read the leader's engine: 503, naming its role. */
     private CompletableFuture<Response> notLeading() {
         return CompletableFuture.completedFuture(new Response(503, Response.JSON, header(new Json().begin())
-                .field("error", "this cluster node is a " + served.role() + ", not the leader: ask the leader")
+                .field("error", served.role() != null
+                        ? "this cluster node is a " + served.role() + ", not the leader: ask the leader"
+                        : "this server is in " + served.state() + " state and serves no clients")
                 .end().toString()));
     }
 

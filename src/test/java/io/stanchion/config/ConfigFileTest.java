@@ -620,8 +620,7 @@ class ConfigFileTest {
 
     @Test
     void unsupportedFeaturesAreRefused() {
-        assertError("streaming { ft_group: g }",
-                "config file test.conf line 1: \"ft_group\": fault tolerance (FT groups) is not supported by Stanchion");
+        assertThat(parse("streaming { ft_group: g, store: file, dir: /tmp/x }").ftGroup).isEqualTo("g");
         assertError("sql_options { driver: mysql }",
                 "config file test.conf line 1: \"sql_options\": the SQL store is not supported by Stanchion");
         assertError("encrypt: true",
