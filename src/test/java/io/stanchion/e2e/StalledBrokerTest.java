@@ -90,6 +90,13 @@ class StalledBrokerTest extends StanchionE2E {
         long before = redelivered.get();
         acking.set(true);
         await().atMost(Duration.ofSeconds(60)).until(() -> redelivered.get() >= before + MESSAGES);
-        pub.publish("stall", "after".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        // The server serves publishes again. A publish made while its input connection was still being restored
+        // after the stall can go unanswered (the client republishes after its PubAck time-out, at-least-once):
+        // one must be acknowledged within a minute.
+        StreamingConnection after = stan("stall-after", b -> b.pubAckWait(Duration.ofSeconds(5)));
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+            after.publish("stall", "after".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return true;
+        });
     }
 }
