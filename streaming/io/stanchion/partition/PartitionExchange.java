@@ -28,9 +28,9 @@ import java.util.List;
  * <p>Overlap ({@link ChannelPatterns#overlap}: two entries that can match the same channel) is refused by the
  * newcomer: a server that finds an overlap while starting (in an answer, or in another starting server's announce)
  * fails to start, naming the channels and the other server; a running server that receives an overlapping announce
- * answers it (so the newcomer refuses), logs an error and keeps serving; a running server that receives an
- * overlapping answer to its own announce after its window (a late answer: it is the newcomer) fail-stops. Two servers
- * starting at the same moment with overlapping lists both refuse.
+ * answers it (so the newcomer refuses) and fail-stops, as the original (an overlap at run time is fatal); so does a
+ * running server that receives an overlapping answer to its own announce after its window. Two servers starting at
+ * the same moment with overlapping lists both refuse.
  */
 public final class PartitionExchange {
     private static final Logger LOG = LoggerFactory.getLogger("io.stanchion.STREAM");
@@ -121,7 +121,8 @@ public final class PartitionExchange {
                 return;
             }
         }
-        LOG.error("{}; that server must refuse to start: this one keeps serving", conflict);
+        // As the original: an overlap found at run time is fatal (the newcomer refuses to start as well).
+        failStop.trip("partitioning", new IOException(conflict + " (announced by a server that started later)"));
     }
 
     private void onAnswer(String subj, String reply, byte[] data) {
