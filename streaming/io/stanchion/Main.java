@@ -24,7 +24,13 @@ public final class Main {
             System.exit(1);
             return;
         }
-        Logging.configure(config);
+        try {
+            Logging.configure(config);
+        } catch (IllegalArgumentException e) {
+            System.err.println("stanchion: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
         // Any thread of the process (jnats', Netty's, ours) dying of an uncaught exception stops the server loudly:
         // during startup by exiting, afterwards through the server's fail-stop.
         RunningServer[] running = new RunningServer[1];

@@ -469,6 +469,18 @@ final class OptionRegistry {
             .flags("-SDV").usageArg("").usage("Debug and trace STAN", UsageGroup.LOGGING);
     static final Option<Boolean> DEBUG_TRACE = add("debug_trace", OptionType.BOOL, (b, v) -> b.debug(v).trace(v))
             .flags("-DV").usageArg("").usage("Debug and trace (STAN)", UsageGroup.LOGGING);
+    static final Option<Boolean> DEBUG = add("debug", OptionType.BOOL, ServerConfig.Builder::debug)
+            .flags("-D", "--debug").keys(Section.STREAMING, "debug").usageArg("")
+            .usage("Enable debugging output", UsageGroup.LOGGING);
+    static final Option<Boolean> TRACE = add("trace", OptionType.BOOL, ServerConfig.Builder::trace)
+            .flags("-V", "--trace").keys(Section.STREAMING, "trace").usageArg("")
+            .usage("Trace the raw protocol", UsageGroup.LOGGING);
+    static final Option<Boolean> LOGTIME = add("logtime", OptionType.BOOL, ServerConfig.Builder::logTime)
+            .flags("-T", "--logtime").keys(Section.STREAMING, "logtime").byDefault("true").usageArg("=<bool>")
+            .usage("Timestamp log entries (default: {default})", UsageGroup.LOGGING);
+    static final Option<Path> LOG_FILE = add("log_file", OptionType.PATH, ServerConfig.Builder::logFile)
+            .flags("-l", "--log").keys(Section.STREAMING, "log_file", "logfile")
+            .usage("File to redirect log output to (reopened on SIGUSR1,\nfor log rotation)", UsageGroup.LOGGING);
 
     // Authentication to NATS
     static final Option<String> USER = add("user", OptionType.STRING, ServerConfig.Builder::natsUser)

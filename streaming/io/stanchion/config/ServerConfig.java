@@ -63,6 +63,10 @@ public final class ServerConfig {
      */
     public final io.stanchion.store.DiskOps diskOps;
     public final boolean debug;
+    /** Log to this file instead of standard error (reopened on SIGUSR1); {@code null}: standard error. */
+    public final Path logFile;
+    /** Timestamp log entries (default true). */
+    public final boolean logTime;
     public final boolean trace;
     public final String natsUser;
     public final String natsPassword;
@@ -137,6 +141,8 @@ public final class ServerConfig {
         this.inboundMaxBytes = b.inboundMaxBytes;
         this.diskOps = b.diskOps;
         this.debug = b.debug;
+        this.logFile = b.logFile;
+        this.logTime = b.logTime;
         this.trace = b.trace;
         this.natsUser = b.natsUser;
         this.natsPassword = b.natsPassword;
@@ -199,6 +205,8 @@ public final class ServerConfig {
         b.inboundMaxBytes = inboundMaxBytes;
         b.diskOps = diskOps;
         b.debug = debug;
+        b.logFile = logFile;
+        b.logTime = logTime;
         b.trace = trace;
         b.natsUser = natsUser;
         b.natsPassword = natsPassword;
@@ -264,6 +272,8 @@ public final class ServerConfig {
         private boolean httpJsonp;
         private boolean clustered;
         private boolean partitioning;
+        private Path logFile;
+        private boolean logTime = true;
         private String ftGroup;
         private String clusterNodeId;
         private List<ClusterConfig.Peer> clusterPeers = List.of();
@@ -301,6 +311,8 @@ public final class ServerConfig {
         }
         /** Partitioning on: serve only the channels of {@code store_limits.channels}. */
         public Builder partitioning(boolean v) { partitioning = v; return this; }
+        public Builder logFile(Path v) { logFile = v; return this; }
+        public Builder logTime(boolean v) { logTime = v; return this; }
         public Builder ftGroup(String v) { ftGroup = v == null || v.isEmpty() ? null : v; return this; }
         /** Clustering on ({@code -clustered}, a {@code cluster { }} block): the other cluster settings apply. */
         public Builder clustered(boolean v) { clustered = v; return this; }
