@@ -21,7 +21,8 @@ import java.util.function.Consumer;
  * subscriptions ({@link #receive}) are made on the direct connection when it is up at startup (one reader thread
  * hands messages to the engine: no jnats dispatcher in between), otherwise on jnats for the life of the server.
  * A background thread (re)connects the direct connection, to the server jnats is connected to, every 250 ms while
- * it is down (subscribing again when it carries the input), and closes it when a write has been blocked for 5 s (a
+ * it is down (subscribing again at once when it carries the input; the output moves back to it only once jnats has
+ * written what it took meanwhile), and closes it when a write has been blocked for 5 s (a
  * broker that stopped reading), so the engine thread is never held longer than that. What a broken connection had
  * not written yet is lost: PubAcks the clients then time out on (and republish), deliveries redelivered after
  * their AckWait — at-least-once holds. So is what the broker sent it meanwhile (publishes the clients republish
@@ -62,6 +63,8 @@ public final class EngineOutput implements Transport, AutoCloseable {
     private boolean receivingDirect;
     private int failedAttempts;
     private volatile boolean closed;
+    /** The direct connection carries the input but the output still goes through jnats (its backlog unwritten). */
+    private volatile boolean outputOnJnats;
     /** Set for good when the broker turns out to want TLS: the direct connection is never tried again. */
     private volatile boolean givenUp;
 
@@ -103,7 +106,7 @@ public final class EngineOutput implements Transport, AutoCloseable {
     /** Whether publishes currently go through the direct connection. */
     public boolean direct() {
         DirectConnection d = direct;
-        return d != null && !d.isBroken();
+        return d != null && !d.isBroken() && !outputOnJnats;
     }
 
     /**
@@ -175,6 +178,9 @@ public final class EngineOutput implements Transport, AutoCloseable {
         DirectConnection d = direct;
         if (d != null && !d.isBroken()) {
             d.closeIfStalled(STALLED_WRITE_NANOS);
+            if (outputOnJnats) {
+                moveOutputBack();
+            }
             return;
         }
         String url = jnats.connectedServer();
@@ -201,13 +207,16 @@ public final class EngineOutput implements Transport, AutoCloseable {
                 next.close(); // the old reader still runs a handler (the engine's queue is full): next tick
                 return;
             }
-            // What went out through jnats meanwhile must be written before the direct connection overtakes it
-            // (a subscription's response before its first delivery).
-            jnats.flush(CONNECT_TIMEOUT);
+            // The input comes back at once. The output moves back to the direct connection only once what went
+            // out through jnats meanwhile is written (a subscription's response before its first delivery): after
+            // a stall jnats may hold a large backlog of redeliveries, and waiting for it must not keep the input
+            // away (the acks that would end those redeliveries arrive there).
+            outputOnJnats = true;
             if (receivingDirect) {
                 next.subscribe(routes, SUBSCRIBE_TIMEOUT);
             }
             direct = next;
+            moveOutputBack();
             if (closed) { // close() ran meanwhile and saw the previous connection
                 next.close();
                 return;
@@ -244,6 +253,16 @@ public final class EngineOutput implements Transport, AutoCloseable {
                 LOG.debug("publishing connection to {}: {}", Redaction.urls(url),
                         Redaction.secrets(e.getMessage(), config));
             }
+        }
+    }
+
+    /** The output goes back to the direct connection once jnats has written what it holds (else: next tick). */
+    private void moveOutputBack() {
+        try {
+            jnats.flush(CONNECT_TIMEOUT);
+            outputOnJnats = false;
+        } catch (IOException e) {
+            LOG.debug("output stays on jnats while it writes its backlog: {}", e.getMessage());
         }
     }
 
@@ -287,7 +306,7 @@ public final class EngineOutput implements Transport, AutoCloseable {
     @Override
     public void publish(String subject, byte[] payload) {
         DirectConnection d = direct;
-        if (d == null || !d.publish(subject, payload)) {
+        if (d == null || outputOnJnats || !d.publish(subject, payload)) {
             jnats.publish(subject, payload);
         }
     }
@@ -295,7 +314,7 @@ public final class EngineOutput implements Transport, AutoCloseable {
     @Override
     public void flush() {
         DirectConnection d = direct;
-        if (d != null) {
+        if (d != null && !outputOnJnats) {
             d.flush();
         }
     }

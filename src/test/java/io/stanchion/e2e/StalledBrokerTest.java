@@ -94,9 +94,12 @@ class StalledBrokerTest extends StanchionE2E {
         // after the stall can go unanswered (the client republishes after its PubAck time-out, at-least-once):
         // one must be acknowledged within a minute.
         StreamingConnection after = stan("stall-after", b -> b.pubAckWait(Duration.ofSeconds(5)));
+        java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+            attempts.incrementAndGet();
             after.publish("stall", "after".getBytes(java.nio.charset.StandardCharsets.UTF_8));
             return true;
         });
+        System.out.println("STALL publish attempts after the stall: " + attempts.get());
     }
 }
