@@ -113,10 +113,7 @@ public final class StanchionServer implements RunningServer {
         EngineOutput output = null;
         try {
             RecoveredState recovered = stores.state.recovered();
-            if (recovered.clusterId() != null && !recovered.clusterId().equals(config.clusterId)) {
-                throw new StartupException("cluster ID \"" + config.clusterId + "\" does not match recovered value of \""
-                        + recovered.clusterId() + "\"");
-            }
+            checkClusterId(config, recovered);
             String ackToken = recovered.ackToken();
             if (ackToken == null) {
                 ackToken = serverId;
@@ -183,6 +180,14 @@ public final class StanchionServer implements RunningServer {
             }
             stores.close();
             throw e instanceof StartupException se ? se : new StartupException(e.getMessage());
+        }
+    }
+
+    /** Refuses a store recovered with another cluster ID (the original's startup error). */
+    public static void checkClusterId(ServerConfig config, RecoveredState recovered) throws StartupException {
+        if (recovered.clusterId() != null && !recovered.clusterId().equals(config.clusterId)) {
+            throw new StartupException("cluster ID \"" + config.clusterId + "\" does not match recovered value of \""
+                    + recovered.clusterId() + "\"");
         }
     }
 

@@ -10,7 +10,6 @@ import io.stanchion.engine.FailStop;
 import io.stanchion.monitor.Metrics;
 import io.stanchion.monitor.Monitoring;
 import io.stanchion.monitor.Served;
-import io.stanchion.store.RecoveredState;
 import io.stanchion.store.oplog.OperationApplier;
 import io.stanchion.transport.JnatsTransport;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -163,7 +162,7 @@ public final class ClusterNode implements RunningServer {
         machine.lock.lock();
         try {
             stores = Stores.open(config, background);
-            checkClusterId(stores.state.recovered());
+            StanchionServer.checkClusterId(config, stores.state.recovered());
             machine.follow(applier());
         } finally {
             machine.lock.unlock();
@@ -197,13 +196,6 @@ public final class ClusterNode implements RunningServer {
         LOG.info("Message store durability: {}", cluster.sync()
                 ? "Raft log and store fsynced before an entry counts" : "no fsync (cluster_sync off)");
         LOG.info("Streaming Server is ready");
-    }
-
-    private void checkClusterId(RecoveredState recovered) throws StanchionServer.StartupException {
-        if (recovered.clusterId() != null && !recovered.clusterId().equals(config.clusterId)) {
-            throw new StanchionServer.StartupException("cluster ID \"" + config.clusterId
-                    + "\" does not match recovered value of \"" + recovered.clusterId() + "\"");
-        }
     }
 
     private OperationApplier applier() {

@@ -61,6 +61,8 @@ final class ClusterStateMachine extends BaseStateMachine {
     private long leadingTerm = -1;
     /** The first index its engine's entries can have: entries of the term from here on are in the stores. */
     private long leadingFrom = Long.MAX_VALUE;
+    /** This node's Raft log, looked up once (on the first applied entry). Guarded by {@link #lock}. */
+    private org.apache.ratis.server.raftlog.RaftLog raftLog;
 
     ClusterStateMachine(NodeMarks marks, Roles roles) {
         this.marks = marks;
@@ -153,7 +155,10 @@ final class ClusterStateMachine extends BaseStateMachine {
      */
     void noteApplied(long index) {
         try {
-            var log = getServer().join().getDivision(getGroupId()).getRaftLog();
+            if (raftLog == null) {
+                raftLog = getServer().join().getDivision(getGroupId()).getRaftLog();
+            }
+            var log = raftLog;
             long durable = Math.min(index, log.getFlushIndex());
             var at = log.getTermIndex(durable);
             if (at != null) {

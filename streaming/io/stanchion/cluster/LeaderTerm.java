@@ -54,10 +54,7 @@ final class LeaderTerm implements AutoCloseable {
                             Proposer proposer, Metrics metrics, FailStop failStop, String serverId, Runnable lost)
             throws IOException, StanchionServer.StartupException {
         RecoveredState recovered = state.recovered();
-        if (recovered.clusterId() != null && !recovered.clusterId().equals(config.clusterId)) {
-            throw new StanchionServer.StartupException("cluster ID \"" + config.clusterId
-                    + "\" does not match recovered value of \"" + recovered.clusterId() + "\"");
-        }
+        StanchionServer.checkClusterId(config, recovered);
         EngineOutput output = null;
         Engine engine = null;
         try {

@@ -172,15 +172,6 @@ final class ReplicatedOutput implements Transport {
         }
     }
 
-    /** Committed proposals so far (all of them when nothing is outstanding). */
-    long committed() {
-        return committed;
-    }
-
-    long proposed() {
-        return proposed;
-    }
-
     @Override
     public void publish(String subject, byte[] payload) {
         if (failed) {

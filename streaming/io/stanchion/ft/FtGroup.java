@@ -232,11 +232,6 @@ public final class FtGroup implements RunningServer {
         standbyMonitoring = Monitoring.start(config, standby, new Metrics(config.clusterId), standbyId, "FILE");
     }
 
-    /** Whether this server is the group's active one. */
-    public boolean isActive() {
-        return active != null;
-    }
-
     @Override
     public FailStop failStop() {
         StanchionServer a = active;
