@@ -106,7 +106,15 @@ public final class StanchionServer implements RunningServer {
             startup.shutdown();
             throw e;
         }
-        MessageStore store = stores.messages;
+        MessageStore store;
+        try {
+            store = Stores.forEngine(config, stores.messages);
+        } catch (StartupException e) {
+            stores.close();
+            connecting.thenAccept(JnatsTransport::close);
+            startup.shutdown();
+            throw e;
+        }
         JnatsTransport transport = null;
         Monitoring monitoring = null;
         Engine engine = null;

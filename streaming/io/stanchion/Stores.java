@@ -5,6 +5,7 @@ import io.stanchion.store.MessageStore;
 import io.stanchion.store.StateStore;
 import io.stanchion.store.StoreException;
 import io.stanchion.store.chronicle.ChronicleMessageStore;
+import io.stanchion.store.crypto.EncryptedMessageStore;
 import io.stanchion.store.chronicle.ChronicleStateStore;
 import io.stanchion.store.chronicle.DiskSpaceGuard;
 import io.stanchion.store.memory.MemoryMessageStore;
@@ -64,6 +65,28 @@ public final class Stores implements AutoCloseable {
             LOG.info("Recovered {} channel log(s) in {} ms; state journal ready after {} ms",
                     messages.channels().size(), (t1 - t0) / 1_000_000, (System.nanoTime() - t0) / 1_000_000);
             return new Stores(messages, state);
+        } catch (StoreException e) {
+            throw new StanchionServer.StartupException(e.getMessage());
+        }
+    }
+
+    /**
+     * The message store the engine works on: {@code messages} with payloads encrypted and decrypted when the
+     * configuration turns encryption at rest on (a wrong key is refused here, before anything is served); else
+     * {@code messages} itself, refused when it holds encrypted messages. In a cluster the leader wraps its recording
+     * store, so the Raft log carries encrypted payloads too.
+     */
+    public static MessageStore forEngine(ServerConfig config, MessageStore messages)
+            throws StanchionServer.StartupException {
+        try {
+            if (config.encryption == null) {
+                EncryptedMessageStore.refuseEncryptedWithoutKey(messages);
+                return messages;
+            }
+            MessageStore encrypted = new EncryptedMessageStore(messages, config.encryption);
+            LOG.info("Encryption at rest: payloads sealed with {}", config.encryption.cipherName().equals("AES")
+                    ? "AES-256-GCM" : "ChaCha20-Poly1305");
+            return encrypted;
         } catch (StoreException e) {
             throw new StanchionServer.StartupException(e.getMessage());
         }

@@ -11,6 +11,7 @@ import io.stanchion.store.MessageStore;
 import io.stanchion.store.RecoveredState;
 import io.stanchion.store.StateStore;
 import io.stanchion.store.oplog.RecordingStores;
+import io.stanchion.Stores;
 import io.stanchion.transport.EngineOutput;
 import io.stanchion.transport.JnatsTransport;
 import org.slf4j.Logger;
@@ -67,7 +68,8 @@ final class LeaderTerm implements AutoCloseable {
                 recording.state().serverInfo(config.clusterId, ackToken);
             }
             Subjects subjects = Subjects.forCluster(config.discoverPrefix, config.clusterId, ackToken);
-            engine = new Engine(config, recording.messages(), recording.state(), replicated, subjects,
+            engine = new Engine(config, Stores.forEngine(config, recording.messages()), recording.state(), replicated,
+                    subjects,
                     metrics.engineMetrics(), failStop);
             replicated.attach(recording, engine::offer);
             engine.start();
@@ -76,7 +78,7 @@ final class LeaderTerm implements AutoCloseable {
             output.receive(inbound.routes(subjects), Duration.ofSeconds(5));
             LOG.info("Serving clients as the cluster leader (NATS at {})", jnats.connectedUrl());
             return new LeaderTerm(jnats, output, engine, proposer);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | StanchionServer.StartupException | RuntimeException e) {
             proposer.close();
             if (output != null) {
                 output.stopReceiving();

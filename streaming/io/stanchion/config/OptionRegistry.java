@@ -314,6 +314,19 @@ final class OptionRegistry {
                     "replace_duplicate_durable", "replace_duplicate_durables").byDefault("false")
             .usage("Replace the existing durable subscription instead of reporting\na duplicate durable error "
                     + "(default: {default})", UsageGroup.STREAMING);
+    static final Option<Boolean> ENCRYPT = add("encrypt", OptionType.BOOL, ServerConfig.Builder::encrypt)
+            .flags("--encrypt").keys(Section.STREAMING, "encrypt").byDefault("false")
+            .usage("Specify if server should use encryption at rest\n(default: {default})", UsageGroup.STREAMING);
+    static final Option<String> ENCRYPTION_CIPHER = add("encryption_cipher", OptionType.STRING,
+            ServerConfig.Builder::encryptionCipher)
+            .flags("--encryption_cipher").keys(Section.STREAMING, "encryption_cipher")
+            .usage("Cipher to use for encryption: AES (AES-256-GCM, the default)\nor CHACHA (ChaCha20-Poly1305)",
+                    UsageGroup.STREAMING);
+    static final Option<String> ENCRYPTION_KEY = add("encryption_key", OptionType.STRING,
+            ServerConfig.Builder::encryptionKey)
+            .flags("--encryption_key").keys(Section.STREAMING, "encryption_key")
+            .usage("Encryption key. It is recommended to specify it through the\nNATS_STREAMING_ENCRYPTION_KEY "
+                    + "environment variable instead", UsageGroup.STREAMING);
     static final Option<Integer> IO_BATCH_SIZE = add("io_batch_size", OptionType.POSITIVE_COUNT,
             ServerConfig.Builder::ioBatchSize)
             .flags("--io_batch_size").keys(Section.STREAMING, "io_batch_size").byDefault("1024")
@@ -532,7 +545,6 @@ final class OptionRegistry {
         ignoredKey("syslog_name", OptionType.STRING, "\"%s\" (Windows event log source) does not apply to Stanchion; "
                 + "ignored");
         refused("the SQL store", "sql", "sql_options");
-        refused("encryption at rest", "encrypt", "encryption_cipher", "encryption_key");
     }
 
     // ------------------------------------------------------------------------------------------------ declaring

@@ -27,6 +27,11 @@ public final class ServerConfig {
     /** fsync every batch before its PubAcks are sent (default true, as the original's file store). */
     public final boolean fileSync;
     public final boolean replaceDurable;
+    /**
+     * Encryption at rest of message payloads (-encrypt): the master key and the cipher new payloads are sealed
+     * with; {@code null} when off. Holds the key's hash only, never the key.
+     */
+    public final io.stanchion.store.crypto.EncryptionKey encryption;
     /** At startup, cut a torn or corrupt tail of a log or journal instead of refusing to start. */
     public final boolean fileTruncateBadEof;
     /**
@@ -128,6 +133,7 @@ public final class ServerConfig {
         this.hbFailCount = b.hbFailCount;
         this.fileSync = b.fileSync;
         this.replaceDurable = b.replaceDurable;
+        this.encryption = b.builtEncryption;
         this.fileTruncateBadEof = b.fileTruncateBadEof;
         this.fileRollCycle = b.fileRollCycle;
         this.fileMinFree = b.fileMinFree;
@@ -194,6 +200,9 @@ public final class ServerConfig {
         b.hbFailCount = hbFailCount;
         b.fileSync = fileSync;
         b.replaceDurable = replaceDurable;
+        b.builtEncryption = encryption;
+        b.encrypt = encryption != null;
+        b.encryptionCipher = encryption == null ? null : encryption.cipherName();
         b.fileTruncateBadEof = fileTruncateBadEof;
         b.fileRollCycle = fileRollCycle;
         b.fileMinFree = fileMinFree;
@@ -243,6 +252,11 @@ public final class ServerConfig {
         private int hbFailCount;
         private boolean fileSync;
         private boolean replaceDurable;
+        private boolean encrypt;
+        private String encryptionCipher;
+        private String encryptionKey;
+        private java.util.function.UnaryOperator<String> environment = System::getenv;
+        private io.stanchion.store.crypto.EncryptionKey builtEncryption;
         private boolean fileTruncateBadEof;
         private String fileRollCycle;
         private long fileMinFree;
@@ -339,6 +353,11 @@ public final class ServerConfig {
         public Builder hbFailCount(int v) { hbFailCount = v; return this; }
         public Builder fileSync(boolean v) { fileSync = v; return this; }
         public Builder replaceDurable(boolean v) { replaceDurable = v; return this; }
+        public Builder encrypt(boolean v) { encrypt = v; return this; }
+        public Builder encryptionCipher(String v) { encryptionCipher = v; return this; }
+        public Builder encryptionKey(String v) { encryptionKey = v; return this; }
+        /** Where the {@code NATS_STREAMING_ENCRYPTION_KEY} variable is looked up (tests); the process environment. */
+        public Builder environment(java.util.function.UnaryOperator<String> v) { environment = v; return this; }
         public Builder fileTruncateBadEof(boolean v) { fileTruncateBadEof = v; return this; }
         public Builder fileRollCycle(String v) { fileRollCycle = v; return this; }
         public Builder fileMinFree(long v) { fileMinFree = v; return this; }
@@ -396,6 +415,22 @@ public final class ServerConfig {
             return this;
         }
 
+        /**
+         * The encryption key when -encrypt is on (the environment variable wins over -encryption_key, as in the
+         * original); the cipher name is checked even when it is off. A configured key is used once and dropped.
+         */
+        private void buildEncryption() {
+            io.stanchion.store.crypto.EncryptionKey.cipherCode(encryptionCipher);
+            if (!encrypt) {
+                builtEncryption = null;
+            } else if (encryptionKey != null || builtEncryption == null) { // else: a copy keeps its key
+                builtEncryption = io.stanchion.store.crypto.EncryptionKey.of(encryptionCipher,
+                        encryptionKey == null ? null : encryptionKey.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        environment.apply(io.stanchion.store.crypto.EncryptionKey.ENV_VARIABLE));
+                encryptionKey = null;
+            }
+        }
+
         /** Validates and freezes; a violation is an IllegalArgumentException whose message is one line for the user. */
         public ServerConfig build() {
             if (clusterId == null || !clusterId.matches("[a-zA-Z0-9_-]+")) {
@@ -414,6 +449,7 @@ public final class ServerConfig {
                 throw new IllegalArgumentException("hb_fail_count can't be negative");
             }
             builtLimits = limits.build();
+            buildEncryption();
             if (discoverPrefix == null || discoverPrefix.isEmpty()
                     || StoreLimits.invalidNameReason(discoverPrefix) != null
                     || !StoreLimits.isLiteral(discoverPrefix)) {

@@ -623,11 +623,29 @@ class ConfigFileTest {
         assertThat(parse("streaming { ft_group: g, store: file, dir: /tmp/x }").ftGroup).isEqualTo("g");
         assertError("sql_options { driver: mysql }",
                 "config file test.conf line 1: \"sql_options\": the SQL store is not supported by Stanchion");
-        assertError("encrypt: true",
-                "config file test.conf line 1: \"encrypt\": encryption at rest is not supported by Stanchion");
         // a NATS routing cluster block at the top level is fine
         assertThat(parse("cluster { listen: 0.0.0.0:6222, routes: [nats://a:6222] }").clusterId)
                 .isEqualTo("test-cluster");
+    }
+
+    // ---------------------------------------------------------------- encryption at rest
+
+    @Test
+    void encryptionKeysOfTheOriginal() {
+        ServerConfig c = parse("streaming { encrypt: true, encryption_cipher: chacha, encryption_key: \"k1\" }");
+        assertThat(c.encryption).isNotNull();
+        assertThat(c.encryption.cipherName()).isEqualTo("CHACHA");
+        assertThat(c.toBuilder().build().encryption).as("a copy keeps the key").isSameAs(c.encryption);
+        assertThat(parse("encrypt: false\nencryption_key: k1").encryption).isNull();
+        assertThat(parse("encrypt: true\nencryption_key: k1").encryption.cipherName()).as("default cipher")
+                .isEqualTo("AES");
+        assertError("encrypt: true", "encryption key required");
+        assertThatThrownBy(() -> parse("encryption_cipher: rot13")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("encryption cipher not supported");
+        ServerConfig.Builder b = ServerConfig.builder();
+        ConfigFile.apply("encrypt: true", "test.conf", b, false, k -> null);
+        assertThat(b.environment(name -> "NATS_STREAMING_ENCRYPTION_KEY".equals(name) ? "from-env" : null).build()
+                .encryption).as("the environment variable gives the key").isNotNull();
     }
 
     // ---------------------------------------------------------------- partitioning
