@@ -65,6 +65,12 @@ public final class ServerProcess implements AutoCloseable {
     /** As {@link #start(List, List)} with an explicit class path. */
     public static ServerProcess start(List<String> extraJvmArgs, String classPath, List<String> args)
             throws IOException {
+        return start(extraJvmArgs, classPath, args, java.util.Map.of());
+    }
+
+    /** As {@link #start(List, String, List)} with variables added to the process environment. */
+    public static ServerProcess start(List<String> extraJvmArgs, String classPath, List<String> args,
+                                      java.util.Map<String, String> environment) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(chronicleJvmFlags());
@@ -74,6 +80,7 @@ public final class ServerProcess implements AutoCloseable {
         cmd.add("io.stanchion.Main");
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(environment);
         long t0 = System.nanoTime();
         Process p = pb.start();
         return new ServerProcess(p, t0);
