@@ -11,8 +11,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.PrivateKey;
-import java.security.interfaces.ECPrivateKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +25,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * certificates are made with the openssl command line at test time (skipped when openssl is missing).
  */
 class PemTlsTest {
+    /** Client certificates {@code name.pem} with keys {@code name-key.pem}: SEC1 EC, PKCS#1 RSA, PKCS#8 RSA/EC/Ed25519. */
+    private static final List<String> KEYS = List.of("client", "rsa-pkcs1", "rsa-pkcs8", "ec-pkcs8", "ed25519");
 
     @TempDir
     static Path dir;
@@ -51,39 +51,48 @@ class PemTlsTest {
         openssl("req", "-new", "-key", "client-key.pem", "-out", "client.csr", "-subj", "/CN=stanchion");
         openssl("x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial",
                 "-out", "client.pem", "-days", "2", "-extfile", "client.ext");
-        openssl("genrsa", "-traditional", "-out", "rsa-pkcs1.pem", "2048");
-        openssl("pkcs8", "-topk8", "-nocrypt", "-in", "rsa-pkcs1.pem", "-out", "rsa-pkcs8.pem");
-        openssl("pkcs8", "-topk8", "-nocrypt", "-in", "client-key.pem", "-out", "client-key-pkcs8.pem");
-        openssl("genpkey", "-algorithm", "ed25519", "-out", "ed25519.pem");
+        // the other key forms Go's crypto/tls reads, each with its certificate
+        openssl("genrsa", "-traditional", "-out", "rsa-pkcs1-key.pem", "2048");
+        openssl("pkcs8", "-topk8", "-nocrypt", "-in", "rsa-pkcs1-key.pem", "-out", "rsa-pkcs8-key.pem");
+        openssl("pkcs8", "-topk8", "-nocrypt", "-in", "client-key.pem", "-out", "ec-pkcs8-key.pem");
+        openssl("genpkey", "-algorithm", "ed25519", "-out", "ed25519-key.pem");
+        for (String name : List.of("rsa-pkcs1", "rsa-pkcs8", "ec-pkcs8", "ed25519")) {
+            openssl("req", "-new", "-key", name + "-key.pem", "-out", name + ".csr", "-subj", "/CN=stanchion");
+            openssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial",
+                    "-out", name + ".pem", "-days", "2", "-extfile", "client.ext");
+        }
         openssl("genpkey", "-algorithm", "RSA", "-aes256", "-pass", "pass:secret", "-out", "encrypted.pem");
         openssl("genrsa", "-traditional", "-aes256", "-passout", "pass:secret", "-out", "encrypted-pkcs1.pem",
                 "2048");
     }
 
+    /** Every key form Go's crypto/tls reads gives a context; the errors name the option, the file and the problem. */
     @Test
-    void privateKeyFormats() throws Exception {
-        PrivateKey pkcs1 = PemTls.privateKey(dir.resolve("rsa-pkcs1.pem"));
-        PrivateKey pkcs8 = PemTls.privateKey(dir.resolve("rsa-pkcs8.pem"));
-        assertThat(pkcs1.getAlgorithm()).isEqualTo("RSA");
-        assertThat(pkcs1.getEncoded()).isEqualTo(pkcs8.getEncoded());
-
-        PrivateKey sec1 = PemTls.privateKey(dir.resolve("client-key.pem"));
-        PrivateKey ec8 = PemTls.privateKey(dir.resolve("client-key-pkcs8.pem"));
-        assertThat(sec1.getAlgorithm()).isEqualTo("EC");
-        assertThat(((ECPrivateKey) sec1).getS()).isEqualTo(((ECPrivateKey) ec8).getS());
-
-        assertThat(PemTls.privateKey(dir.resolve("ed25519.pem")).getAlgorithm()).isIn("EdDSA", "Ed25519");
-
+    void keyFormatsAndErrors() throws Exception {
+        for (String name : KEYS) {
+            assertThat(PemTls.clientContext(withKey(name).build())).isNotNull();
+        }
         for (String enc : List.of("encrypted.pem", "encrypted-pkcs1.pem")) {
-            assertThatThrownBy(() -> PemTls.privateKey(dir.resolve(enc)))
+            assertThatThrownBy(() -> PemTls.clientContext(withKey("rsa-pkcs1").tlsClientKey(dir.resolve(enc)).build()))
                     .isInstanceOf(GeneralSecurityException.class).hasMessageContaining("is encrypted");
         }
-        assertThatThrownBy(() -> PemTls.privateKey(dir.resolve("ca.pem")))
-                .hasMessageContaining("holds no PEM private key");
-        assertThatThrownBy(() -> PemTls.privateKey(dir.resolve("missing.pem"))).hasMessageContaining("can't be read");
-        assertThat(PemTls.certificates(dir.resolve("client.pem"), "tls_client_cert")).hasSize(1);
-        assertThatThrownBy(() -> PemTls.certificates(dir.resolve("client-key.pem"), "tls_client_cert"))
+        assertThatThrownBy(() -> PemTls.clientContext(withKey("client").tlsClientKey(dir.resolve("ca.pem")).build()))
+                .hasMessageStartingWith("tls_client_key ").hasMessageContaining("holds no PEM private key");
+        assertThatThrownBy(() -> PemTls.clientContext(withKey("client").tlsClientKey(dir.resolve("missing.pem"))
+                .build())).hasMessageStartingWith("tls_client_key ").hasMessageContaining("can't be read: no such file");
+        assertThatThrownBy(() -> PemTls.clientContext(withKey("client").tlsClientCert(dir.resolve("client-key.pem"))
+                .build())).hasMessageStartingWith("tls_client_cert ").hasMessageContaining("is not a PEM certificate file");
+        assertThatThrownBy(() -> PemTls.clientContext(withKey("client").tlsClientCa(dir.resolve("client-key.pem"))
+                .build())).hasMessageStartingWith("tls_client_cacert ")
                 .hasMessageContaining("is not a PEM certificate file");
+        assertThatThrownBy(() -> PemTls.clientContext(withKey("client").tlsClientCa(dir.resolve("missing.pem"))
+                .build())).hasMessageStartingWith("tls_client_cacert ").hasMessageContaining("can't be read");
+    }
+
+    /** The client certificate {@code name.pem} with its key {@code name-key.pem}, trusting our CA. */
+    private static ServerConfig.Builder withKey(String name) {
+        return ServerConfig.builder().tlsClientCa(dir.resolve("ca.pem"))
+                .tlsClientCert(dir.resolve(name + ".pem")).tlsClientKey(dir.resolve(name + "-key.pem"));
     }
 
     @Test
@@ -106,6 +115,12 @@ class PemTlsTest {
                     .tlsClientKey(dir.resolve("client-key.pem"));
             try (JnatsTransport t = JnatsTransport.connect(ok.build())) {
                 t.flush(Duration.ofSeconds(2));
+            }
+            // every key form the original reads
+            for (String name : KEYS) {
+                try (JnatsTransport t = JnatsTransport.connect(withKey(name).natsUrl(url).build())) {
+                    t.flush(Duration.ofSeconds(2));
+                }
             }
             // an IP URL with the certificate's DNS name as server name
             try (JnatsTransport t = JnatsTransport.connect(ok.natsUrl(nats.url()).tlsServerName("localhost")
