@@ -78,12 +78,15 @@ class ClusterNodeTest {
     }
 
     private ServerConfig config(String clusterId, List<ClusterConfig.Peer> peers, String id) {
+        return builder(clusterId, peers, id).build();
+    }
+
+    private ServerConfig.Builder builder(String clusterId, List<ClusterConfig.Peer> peers, String id) {
         Path nodeDir = dir.resolve(id);
         return ServerConfig.builder().clusterId(clusterId).natsUrl(nats.url())
                 .storeType(ServerConfig.StoreType.FILE).dir(nodeDir)
                 .cluster(new ClusterConfig(id, peers, false, nodeDir.resolve("_raft"), false, false, "127.0.0.1",
-                        Duration.ofMillis(300)))
-                .build();
+                        Duration.ofMillis(300)));
     }
 
     private ClusterNode leader() {
@@ -149,5 +152,50 @@ class ClusterNodeTest {
             }
         }
         nodes.clear();
+    }
+
+    /**
+     * Encryption at rest in a cluster: the leader seals payloads before proposing them, so no node's Raft log or
+     * store holds a payload in the clear, and a new leader opens what the old one sealed.
+     */
+    @Test
+    void encryptedPayloadsAreSealedInEveryNodesRaftLogAndStoreAndANewLeaderReadsThem() throws Exception {
+        List<ClusterConfig.Peer> peers = peers();
+        for (String id : List.of("a", "b", "c")) {
+            nodes.add(ClusterNode.start(builder("cl2", peers, id).encrypt(true).encryptionKey("cluster-key")
+                    .environment(name -> null).build(), () -> { }));
+        }
+        ClusterNode first = leader();
+        StreamingConnection sc = stan("cl2", "sealer");
+        for (int i = 1; i <= 30; i++) {
+            sc.publish("vault", ("CLEAR-TEXT-PAYLOAD-" + i).getBytes(StandardCharsets.UTF_8));
+        }
+        int gone = nodes.indexOf(first);
+        first.close();
+        nodes.set(gone, null);
+        leader();
+        Set<String> received = ConcurrentHashMap.newKeySet();
+        sc.subscribe("vault", (Message m) -> received.add(new String(m.getData(), StandardCharsets.UTF_8)),
+                new SubscriptionOptions.Builder().deliverAllAvailable().build());
+        await().atMost(Duration.ofSeconds(20)).until(() -> received.size() == 30);
+        assertThat(received).contains("CLEAR-TEXT-PAYLOAD-1", "CLEAR-TEXT-PAYLOAD-30");
+        sc.close();
+        for (ClusterNode n : nodes) {
+            if (n != null) {
+                n.close();
+            }
+        }
+        nodes.clear();
+        byte[] marker = "CLEAR-TEXT-PAYLOAD-".getBytes(StandardCharsets.US_ASCII);
+        List<Path> files;
+        try (var walk = java.nio.file.Files.walk(dir)) {
+            files = walk.filter(java.nio.file.Files::isRegularFile).toList();
+        }
+        assertThat(files.stream().filter(f -> f.toString().contains("_raft"))).as("Raft log files").isNotEmpty();
+        for (Path f : files) {
+            String bytes = new String(java.nio.file.Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
+            assertThat(bytes).as("payload in the clear in %s", f)
+                    .doesNotContain(new String(marker, StandardCharsets.ISO_8859_1));
+        }
     }
 }
