@@ -147,6 +147,16 @@ class KubernetesManifestsTest {
         V1Service headless = d.headlessService();
         assertThat(d.podLabels()).containsAllEntriesOf(headless.getSpec().getSelector());
 
+        // The names that reach the monitoring port pass its DNS-rebinding check (Host header): the Services whose
+        // ports target it, and each pod's own name under the governing Service.
+        for (int ordinal = 0; ordinal < d.replicas(); ordinal++) {
+            String pod = d.podName(ordinal);
+            List<String> names = new ArrayList<>(d.servicesTargeting(cfg.httpPort));
+            names.add(pod + "." + headless.getMetadata().getName());
+            assertThat(d.serverConfig(pod, scratch).httpAllowedHosts).as("--http_allowed_hosts of " + pod)
+                    .containsAll(names);
+        }
+
         // Every Service of the file selects pods of the manifests and targets a port they have.
         for (V1Service s : d.all(V1Service.class)) {
             assertThat(s.getSpec().getPorts()).allSatisfy(p -> assertThat(
@@ -274,6 +284,17 @@ class KubernetesManifestsTest {
 
         int raftPort() {
             return containerPort(new IntOrString("raft"));
+        }
+
+        /** The names of the Services that select these pods and have a port targeting the container port. */
+        List<String> servicesTargeting(int containerPort) {
+            return all(V1Service.class).stream()
+                    .filter(s -> s.getSpec().getSelector() != null
+                            && podLabels().entrySet().containsAll(s.getSpec().getSelector().entrySet()))
+                    .filter(s -> s.getSpec().getPorts().stream().anyMatch(p -> containerPort(
+                            p.getTargetPort() == null ? new IntOrString(p.getPort()) : p.getTargetPort())
+                            == containerPort))
+                    .map(s -> s.getMetadata().getName()).toList();
         }
 
         /** Whether a pod template of the manifests whose labels match the selector has the port. */
