@@ -194,8 +194,9 @@ class KubernetesManifestsTest {
         long heap = -1;
         for (String o : options) {
             if (o.startsWith("-Xmx")) {
-                heap = Quantity.fromString(o.substring(4).toUpperCase().replaceAll("([KMGT])$", "$1i")
-                        .replace("K", "k")).getNumber().longValueExact();
+                // java's k/m/g/t suffixes are binary: Kubernetes' Ki/Mi/Gi/Ti.
+                heap = Quantity.fromString(o.substring(4).toUpperCase().replaceAll("([KMGT])$", "$1i"))
+                        .getNumber().longValueExact();
             }
         }
         assertThat(heap).as("-Xmx in config/jvm.options or JAVA_OPTS").isPositive();
