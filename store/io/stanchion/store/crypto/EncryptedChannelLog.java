@@ -1,6 +1,7 @@
 package io.stanchion.store.crypto;
 
 import io.stanchion.store.ChannelLog;
+import io.stanchion.store.ForwardingChannelLog;
 import io.stanchion.store.StoreException;
 import io.stanchion.store.StoredMessage;
 
@@ -13,22 +14,16 @@ import java.security.GeneralSecurityException;
  * be opened (sealed under another key, altered, unknown cipher) is a {@link StoreException} naming the channel and
  * sequence. Threading: {@link ChannelLog}'s (one owner thread).
  */
-final class EncryptedChannelLog implements ChannelLog {
-    private final ChannelLog log;
+final class EncryptedChannelLog extends ForwardingChannelLog {
     private final RecordSealer sealer;
 
     EncryptedChannelLog(ChannelLog log, RecordSealer sealer) {
-        this.log = log;
+        super(log);
         this.sealer = sealer;
     }
 
     ChannelLog unwrapped() {
         return log;
-    }
-
-    @Override
-    public String name() {
-        return log.name();
     }
 
     @Override
@@ -64,50 +59,5 @@ final class EncryptedChannelLog implements ChannelLog {
             throw new StoreException("cannot decrypt message " + sequence + " of channel \"" + name() + "\": "
                     + e.getMessage(), e);
         }
-    }
-
-    @Override
-    public long firstSequence() {
-        return log.firstSequence();
-    }
-
-    @Override
-    public long lastSequence() {
-        return log.lastSequence();
-    }
-
-    @Override
-    public long messageCount() {
-        return log.messageCount();
-    }
-
-    @Override
-    public long byteCount() {
-        return log.byteCount();
-    }
-
-    @Override
-    public long sequenceAtOrAfter(long timestampNanos) {
-        return log.sequenceAtOrAfter(timestampNanos);
-    }
-
-    @Override
-    public void removeBefore(long sequence) {
-        log.removeBefore(sequence);
-    }
-
-    @Override
-    public long firstSequenceWithinBytes(long maxBytes) {
-        return log.firstSequenceWithinBytes(maxBytes);
-    }
-
-    @Override
-    public void flush(boolean fsync) {
-        log.flush(fsync);
-    }
-
-    @Override
-    public void close() {
-        log.close();
     }
 }

@@ -2,6 +2,7 @@ package io.stanchion.store.oplog;
 
 import io.stanchion.store.ChannelLog;
 import io.stanchion.store.ClientRecord;
+import io.stanchion.store.ForwardingChannelLog;
 import io.stanchion.store.MessageStore;
 import io.stanchion.store.RecoveredState;
 import io.stanchion.store.StateStore;
@@ -117,16 +118,9 @@ public final class RecordingStores {
         }
     }
 
-    private final class Log implements ChannelLog {
-        private final ChannelLog log;
-
+    private final class Log extends ForwardingChannelLog {
         Log(ChannelLog log) {
-            this.log = log;
-        }
-
-        @Override
-        public String name() {
-            return log.name();
+            super(log);
         }
 
         @Override
@@ -138,57 +132,12 @@ public final class RecordingStores {
         }
 
         @Override
-        public StoredMessage read(long sequence) {
-            return log.read(sequence);
-        }
-
-        @Override
-        public long firstSequence() {
-            return log.firstSequence();
-        }
-
-        @Override
-        public long lastSequence() {
-            return log.lastSequence();
-        }
-
-        @Override
-        public long messageCount() {
-            return log.messageCount();
-        }
-
-        @Override
-        public long byteCount() {
-            return log.byteCount();
-        }
-
-        @Override
-        public long sequenceAtOrAfter(long timestampNanos) {
-            return log.sequenceAtOrAfter(timestampNanos);
-        }
-
-        @Override
         public void removeBefore(long sequence) {
             long before = log.firstSequence();
             log.removeBefore(sequence);
             if (log.firstSequence() != before) {
                 record(new Operation.RemoveBefore(log.name(), log.firstSequence()));
             }
-        }
-
-        @Override
-        public long firstSequenceWithinBytes(long maxBytes) {
-            return log.firstSequenceWithinBytes(maxBytes);
-        }
-
-        @Override
-        public void flush(boolean fsync) {
-            log.flush(fsync);
-        }
-
-        @Override
-        public void close() {
-            log.close();
         }
     }
 
