@@ -224,9 +224,10 @@ public final class ClusterNode implements RunningServer {
             }
 
             @Override
-            public CompletableFuture<StateView> storedState() {
+            public CompletableFuture<StateView> storedState(java.time.Duration maxWait) {
+                long deadline = System.nanoTime() + maxWait.toNanos();
                 try {
-                    return CompletableFuture.supplyAsync(ClusterNode.this::readStores, monitorReads);
+                    return CompletableFuture.supplyAsync(() -> readStores(deadline), monitorReads);
                 } catch (RejectedExecutionException e) {
                     return CompletableFuture.failedFuture(new RejectedExecutionException("server busy"));
                 }
@@ -251,14 +252,15 @@ public final class ClusterNode implements RunningServer {
 
     /**
      * A follower's replicated state for monitoring: copied under the state machine's lock (so no entry is being
-     * applied and the stores are not changing hands), waiting 2 s at most for it. Fails (HTTP 503) when the lock is
-     * not free in time, or when the node serves (its engine owns the stores: monitoring reads the engine) or has
-     * no stores (closing). Thread "stanchion-cluster-monitor".
+     * applied and the stores are not changing hands), waiting for it until {@code deadline} ({@link System#nanoTime},
+     * set when the request came: a queue of reads never waits longer than its first). Fails (HTTP 503) when the
+     * lock is not free in time, or when the node serves (its engine owns the stores: monitoring reads the engine)
+     * or has no stores (closing). Thread "stanchion-cluster-monitor".
      */
-    private StateView readStores() {
+    private StateView readStores(long deadline) {
         boolean locked;
         try {
-            locked = machine.lock.tryLock(2, TimeUnit.SECONDS);
+            locked = machine.lock.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("server busy");

@@ -173,7 +173,7 @@ public final class Metrics {
      */
     public CompletableFuture<Response> scrape(Served served) {
         Engine engine = served.engine();
-        CompletableFuture<io.stanchion.engine.StateView> stored = engine == null ? served.storedState() : null;
+        CompletableFuture<io.stanchion.engine.StateView> stored = engine == null ? served.storedState(java.time.Duration.ofSeconds(2)) : null;
         if (stored == null) {
             return scrape(engine);
         }

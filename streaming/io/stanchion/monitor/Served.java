@@ -18,12 +18,13 @@ public interface Served {
 
     /**
      * For a node without {@link #engine} that holds replicated stores (a cluster follower or candidate): their state,
-     * read now; the future completes off the caller's thread (the read may wait for the stores' lock) and fails with
-     * an {@code IllegalStateException} or {@code RejectedExecutionException} (HTTP 503) when the stores cannot be
-     * read (busy, changing hands). {@code null} when there is nothing to read (standalone, FT standby): the
-     * endpoints that need state then answer 503.
+     * read now. The future completes off the caller's thread (the read may wait for the stores' lock, {@code maxWait}
+     * at most from this call) and fails with an {@code IllegalStateException} or
+     * {@code RejectedExecutionException} (HTTP 503) when the stores cannot be read (busy, changing hands).
+     * {@code null} when there is nothing to read (standalone, FT standby): the endpoints that need state then
+     * answer 503.
      */
-    default CompletableFuture<StateView> storedState() {
+    default CompletableFuture<StateView> storedState(java.time.Duration maxWait) {
         return null;
     }
 

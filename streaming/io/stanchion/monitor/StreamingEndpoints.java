@@ -27,6 +27,10 @@ import java.util.function.Function;
  */
 final class StreamingEndpoints {
     private static final int DEFAULT_LIMIT = 1024;
+    /** How long a cluster follower's read waits for its stores (applying an entry, changing role): then 503. */
+    private static final Duration STORED_WAIT = Duration.ofSeconds(2);
+    /** ... and serverz's, which then answers without counts (its role matters more: bin/cluster polls it). */
+    private static final Duration SERVERZ_STORED_WAIT = Duration.ofSeconds(1);
     private static final DateTimeFormatter RFC3339 = DateTimeFormatter.ISO_OFFSET_DATE_TIME;
 
     private final ServerConfig config;
@@ -76,15 +80,20 @@ final class StreamingEndpoints {
         if (engine != null) {
             return engine.call(view -> view.totals(), t -> serverz(t, engine.counters()));
         }
-        CompletableFuture<StateView> stored = served.storedState();
+        CompletableFuture<StateView> stored = served.storedState(SERVERZ_STORED_WAIT);
         if (stored == null) {
             return CompletableFuture.completedFuture(Response.json(serverHeader(OffsetDateTime.now(ZoneOffset.UTC))
                     .end().toString()));
         }
-        return stored.thenApply(view -> serverz(view.totals(), null));
+        // stores busy for too long: the role and node ID still (the counts come back at the next request)
+        return stored.handle((view, error) -> error == null ? serverz(view.totals(), null)
+                : Response.json(serverHeader(OffsetDateTime.now(ZoneOffset.UTC)).end().toString()));
     }
 
-    /** serverz with counts; {@code c} null for a cluster follower (no engine counted traffic: zeros). */
+    /**
+     * serverz with counts; {@code c} null for a cluster follower (no engine counted traffic: zeros). A follower whose
+     * stores stay busy beyond {@link #SERVERZ_STORED_WAIT} answers without counts (as an FT standby).
+     */
     private Response serverz(Snapshot.Totals t, Counters c) {
         Json j = serverHeader(OffsetDateTime.now(ZoneOffset.UTC))
                 .field("clients", t.clients())
@@ -135,7 +144,7 @@ final class StreamingEndpoints {
         if (engine != null) {
             return engine.call(query::apply, render);
         }
-        CompletableFuture<StateView> stored = served.storedState();
+        CompletableFuture<StateView> stored = served.storedState(STORED_WAIT);
         if (stored == null) {
             return notLeading();
         }
