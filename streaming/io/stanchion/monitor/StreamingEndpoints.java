@@ -137,7 +137,9 @@ final class StreamingEndpoints {
 
     /**
      * Runs {@code query} on the state (the engine's, through {@link Engine#call}; else a cluster follower's stores),
-     * then {@code render} on its result, never on the caller's thread; 503 when there is no state to read.
+     * then {@code render} on its result: on the engine's query thread, or for a follower normally on its read thread
+     * (on the caller's if the read completed before this attaches: a small copy, rarely); 503 when there is no
+     * state to read.
      */
     private <T> CompletableFuture<Response> read(Function<StateView, T> query, Function<T, Response> render) {
         Engine engine = served.engine();
