@@ -25,6 +25,16 @@ public interface StateStore extends AutoCloseable {
     RecoveredState recovered();
 
     /**
+     * The live state now, as {@link #recovered} describes it (server info, clients in registration order,
+     * subscriptions in ascending id order with their last sent and pending sequences): an immutable copy that
+     * reflects every call made so far, buffered {@link #sent}/{@link #acked} included. Safe to read anywhere once
+     * returned. Like every method, called by the owner thread — or by another thread while the owner is known
+     * not to call (e.g. both under one lock: a cluster follower's monitoring reads it under the state machine's
+     * lock). Costs a copy of the whole state: for monitoring, not for hot paths.
+     */
+    RecoveredState current();
+
+    /**
      * Records the server's identity (written at first start): the cluster ID the store belongs to, and the token
      * of its ack inbox subjects, kept so that clients of recovered subscriptions can go on acking after a restart.
      */

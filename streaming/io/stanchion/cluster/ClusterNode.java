@@ -7,6 +7,8 @@ import io.stanchion.config.ClusterConfig;
 import io.stanchion.config.ServerConfig;
 import io.stanchion.engine.Engine;
 import io.stanchion.engine.FailStop;
+import io.stanchion.engine.StateView;
+import io.stanchion.engine.StoredView;
 import io.stanchion.monitor.Metrics;
 import io.stanchion.monitor.Monitoring;
 import io.stanchion.monitor.Served;
@@ -26,6 +28,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -37,8 +43,8 @@ import java.util.stream.Stream;
  * between the nodes' own addresses) over this node's FILE stores. Only the leader serves clients: when Ratis reports
  * it leader and every earlier entry applied, the node reopens its stores (recovering them as a standalone restart
  * does) and starts a {@link LeaderTerm}, whose engine writes the stores, proposes each batch's operations and
- * answers only after they are committed. A follower serves nothing; its {@link ClusterStateMachine} applies the
- * committed entries to its stores.
+ * answers only after they are committed. A follower serves no client; its {@link ClusterStateMachine} applies the
+ * committed entries to its stores, and its monitoring reads them ({@link #readStores}).
  *
  * <p>A leader writes its stores before its entries are committed; if it loses the leadership (or crashes) some of
  * those writes may never be committed. So a node that stops leading, or starts and finds {@link NodeMarks} saying
@@ -61,6 +67,11 @@ public final class ClusterNode implements RunningServer {
     private final FailStop failStop = new FailStop();
     private final ExecutorService background;
     private final ScheduledExecutorService roleThread;
+    /**
+     * Reads the stores for a follower's monitoring ("stanchion-cluster-monitor"): one read at a time, 64 waiting at
+     * most (beyond: 503), so the HTTP event loop never waits for the state machine's lock.
+     */
+    private final ThreadPoolExecutor monitorReads;
     private final NodeMarks marks;
     private final ClusterStateMachine machine;
     private final Metrics metrics;
@@ -85,6 +96,8 @@ public final class ClusterNode implements RunningServer {
         this.background = Executors.newCachedThreadPool(failStop.threads("stanchion-cluster-io", true));
         this.roleThread = Executors.newSingleThreadScheduledExecutor(failStop.threads("stanchion-cluster-role",
                 true));
+        this.monitorReads = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(64),
+                failStop.threads("stanchion-cluster-monitor", true));
         this.marks = new NodeMarks(config.dir, cluster.sync());
         this.metrics = new Metrics(config.clusterId);
         this.machine = new ClusterStateMachine(marks, new ClusterStateMachine.Roles() {
@@ -211,6 +224,16 @@ public final class ClusterNode implements RunningServer {
             }
 
             @Override
+            public CompletableFuture<StateView> storedState(java.time.Duration maxWait) {
+                long deadline = System.nanoTime() + maxWait.toNanos();
+                try {
+                    return CompletableFuture.supplyAsync(() -> readStores(deadline), monitorReads);
+                } catch (RejectedExecutionException e) {
+                    return CompletableFuture.failedFuture(new RejectedExecutionException("server busy"));
+                }
+            }
+
+            @Override
             public FailStop failStop() {
                 return failStop;
             }
@@ -225,6 +248,34 @@ public final class ClusterNode implements RunningServer {
                 return ClusterNode.this.role();
             }
         };
+    }
+
+    /**
+     * A follower's replicated state for monitoring: copied under the state machine's lock (so no entry is being
+     * applied and the stores are not changing hands), waiting for it until {@code deadline} ({@link System#nanoTime},
+     * set when the request came: a queue of reads never waits longer than its first). Fails (HTTP 503) when the
+     * lock is not free in time, or when the node serves (its engine owns the stores: monitoring reads the engine)
+     * or has no stores (closing). Thread "stanchion-cluster-monitor".
+     */
+    private StateView readStores(long deadline) {
+        boolean locked;
+        try {
+            locked = machine.lock.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("server busy");
+        }
+        if (!locked) {
+            throw new IllegalStateException("server busy: the cluster node is applying Raft entries or changing role");
+        }
+        try {
+            if (serving != null || stores == null || closed) {
+                throw new IllegalStateException("server busy: the cluster node is changing role");
+            }
+            return StoredView.of(stores.state.current(), stores.messages.channels());
+        } finally {
+            machine.lock.unlock();
+        }
     }
 
     /** The node's Raft role as the original names it: Leader, Follower or Candidate. */
@@ -506,6 +557,7 @@ public final class ClusterNode implements RunningServer {
         }
         marks.close();
         background.shutdown();
+        monitorReads.shutdown();
     }
 
     @Override

@@ -8,7 +8,7 @@ import java.util.List;
  * A read-only view of the engine's state for queries run on the engine thread through {@link Engine#call}.
  * Valid only inside that call; what it returns are immutable {@link Snapshot} values.
  */
-public final class EngineView {
+public final class EngineView implements StateView {
     private final Channels channels;
     private final Clients clients;
     private final Subscriptions subscriptions;
@@ -37,6 +37,7 @@ public final class EngineView {
         return clients.get(clientId) != null;
     }
 
+    @Override
     public Snapshot.Totals totals() {
         long msgs = 0;
         long bytes = 0;
@@ -48,6 +49,7 @@ public final class EngineView {
     }
 
     /** Every client, sorted by ID, with its active subscriptions. */
+    @Override
     public List<Snapshot.Client> clients() {
         List<Snapshot.Client> out = new ArrayList<>();
         for (Client c : clients.all()) {
@@ -62,6 +64,7 @@ public final class EngineView {
     }
 
     /** Every channel, sorted by name, with all its stored subscriptions (offline ones included). */
+    @Override
     public List<Snapshot.Channel> channels() {
         List<Snapshot.Channel> out = new ArrayList<>();
         for (Channel ch : channels.all()) {

@@ -37,8 +37,8 @@ import java.util.concurrent.CompletableFuture;
  * series for at most {@link #MAX_SUBSCRIPTION_SERIES} subscriptions (those with the most pending messages first);
  * series of channels and subscriptions that are gone are removed at the next scrape. Labels never carry inboxes.
  *
- * <p>Threading: the registry is thread-safe; {@link #scrape} runs the refresh on the engine's query thread, one
- * scrape at a time.
+ * <p>Threading: the registry is thread-safe; {@link #scrape} runs the refresh on the engine's query thread (a cluster
+ * follower: on its stores' read thread), one scrape at a time.
  */
 public final class Metrics {
     /** Upper bound of subscriptions exported with their own series. */
@@ -153,24 +153,46 @@ public final class Metrics {
 
     /** Refreshes channel and subscription series from a snapshot, then renders the Prometheus text format. */
     public CompletableFuture<Response> scrape(Engine engine) {
-        if (engine == null) { // a cluster follower: no engine series to refresh
+        if (engine == null) { // nothing to refresh from
             synchronized (this) {
                 return CompletableFuture.completedFuture(
                         new Response(200, "text/plain; version=0.0.4; charset=utf-8", render()));
             }
         }
         return engine.call(view -> new Object[] {view.totals(), view.channels()}, r -> {
-            synchronized (this) {
-                Snapshot.Totals t = (Snapshot.Totals) r[0];
-                @SuppressWarnings("unchecked")
-                List<Snapshot.Channel> channels = (List<Snapshot.Channel>) r[1];
-                totals.a = t.clients();
-                totals.b = t.channels();
-                totals.c = t.subscriptions();
-                refresh(channels);
-                return new Response(200, "text/plain; version=0.0.4; charset=utf-8", render());
-            }
+            @SuppressWarnings("unchecked")
+            List<Snapshot.Channel> channels = (List<Snapshot.Channel>) r[1];
+            return refreshAndRender((Snapshot.Totals) r[0], channels);
         });
+    }
+
+    /**
+     * As {@link #scrape(Engine)} for what {@code served} serves: its engine's state, or a cluster follower's
+     * replicated stores' ({@link Served#storedState}; redeliveries there are 0). When the stores cannot be read now,
+     * the series keep their last values.
+     */
+    public CompletableFuture<Response> scrape(Served served) {
+        Engine engine = served.engine();
+        CompletableFuture<io.stanchion.engine.StateView> stored = engine == null ? served.storedState(java.time.Duration.ofSeconds(2)) : null;
+        if (stored == null) {
+            return scrape(engine);
+        }
+        return stored.handle((view, error) -> {
+            if (error != null) {
+                synchronized (this) {
+                    return new Response(200, "text/plain; version=0.0.4; charset=utf-8", render());
+                }
+            }
+            return refreshAndRender(view.totals(), view.channels());
+        });
+    }
+
+    private synchronized Response refreshAndRender(Snapshot.Totals t, List<Snapshot.Channel> channels) {
+        totals.a = t.clients();
+        totals.b = t.channels();
+        totals.c = t.subscriptions();
+        refresh(channels);
+        return new Response(200, "text/plain; version=0.0.4; charset=utf-8", render());
     }
 
     /**

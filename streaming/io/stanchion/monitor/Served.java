@@ -2,16 +2,31 @@ package io.stanchion.monitor;
 
 import io.stanchion.engine.Engine;
 import io.stanchion.engine.FailStop;
+import io.stanchion.engine.StateView;
+
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What the monitoring endpoints read from: the engine serving clients and, for a cluster node, its Raft role. A
- * standalone server always has its engine; a cluster node has one only while it leads (a follower serves no
- * client and answers the endpoints that need the engine with 503). Threading: any thread.
+ * standalone server always has its engine; a cluster node has one only while it leads. A cluster follower serves
+ * no client: it answers from its replicated stores ({@link #storedState}). Threading: any thread.
  */
 public interface Served {
 
     /** The engine serving clients now, or {@code null} (a cluster follower or candidate). */
     Engine engine();
+
+    /**
+     * For a node without {@link #engine} that holds replicated stores (a cluster follower or candidate): their state,
+     * read now. The future completes off the caller's thread (the read may wait for the stores' lock, {@code maxWait}
+     * at most from this call) and fails with an {@code IllegalStateException} or
+     * {@code RejectedExecutionException} (HTTP 503) when the stores cannot be read (busy, changing hands).
+     * {@code null} when there is nothing to read (standalone, FT standby): the endpoints that need state then
+     * answer 503.
+     */
+    default CompletableFuture<StateView> storedState(java.time.Duration maxWait) {
+        return null;
+    }
 
     /** The server's fail-stop switch: its failure is the health. */
     FailStop failStop();

@@ -5,6 +5,7 @@ import io.stanchion.config.ServerConfig;
 import io.stanchion.engine.Counters;
 import io.stanchion.engine.Engine;
 import io.stanchion.engine.Snapshot;
+import io.stanchion.engine.StateView;
 
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -15,14 +16,21 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * The original server's monitoring endpoints, {@code /streaming/serverz|storez|clientsz|channelsz}, with the same
  * JSON field names, query parameters and 404 texts, so prometheus-nats-exporter and existing dashboards work.
- * Threading: any thread; engine state is read through {@link Engine#call}.
+ * State is read through {@link StateView}: the serving engine's ({@link Engine#call}), or a cluster follower's
+ * replicated stores ({@link Served#storedState}), rendered by the same code.
+ * Threading: any thread.
  */
 final class StreamingEndpoints {
     private static final int DEFAULT_LIMIT = 1024;
+    /** How long a cluster follower's read waits for its stores (applying an entry, changing role): then 503. */
+    private static final Duration STORED_WAIT = Duration.ofSeconds(2);
+    /** ... and serverz's, which then answers without counts (its role matters more: bin/cluster polls it). */
+    private static final Duration SERVERZ_STORED_WAIT = Duration.ofSeconds(1);
     private static final DateTimeFormatter RFC3339 = DateTimeFormatter.ISO_OFFSET_DATE_TIME;
 
     private final ServerConfig config;
@@ -69,36 +77,47 @@ final class StreamingEndpoints {
                     .end().toString()));
         }
         Engine engine = served.engine();
-        if (engine == null) {
+        if (engine != null) {
+            return engine.call(view -> view.totals(), t -> serverz(t, engine.counters()));
+        }
+        CompletableFuture<StateView> stored = served.storedState(SERVERZ_STORED_WAIT);
+        if (stored == null) {
             return CompletableFuture.completedFuture(Response.json(serverHeader(OffsetDateTime.now(ZoneOffset.UTC))
                     .end().toString()));
         }
-        return engine.call(view -> view.totals(), t -> {
-            Counters c = engine.counters();
-            Json j = serverHeader(OffsetDateTime.now(ZoneOffset.UTC))
-                    .field("clients", t.clients())
-                    .field("subscriptions", t.subscriptions())
-                    .field("channels", t.channels())
-                    .field("total_msgs", t.msgs())
-                    .field("total_bytes", t.bytes())
-                    .field("in_msgs", c.inMsgs())
-                    .field("in_bytes", c.inBytes())
-                    .field("out_msgs", c.outMsgs())
-                    .field("out_bytes", c.outBytes());
-            ProcessFds fds = ProcessFds.read();
-            if (fds.open() > 0) {
-                j.field("open_fds", fds.open());
-            }
-            if (fds.max() > 0) {
-                j.field("max_fds", fds.max());
-            }
-            return Response.json(j.end().toString());
-        });
+        // stores busy for too long: the role and node ID still (the counts come back at the next request)
+        return stored.handle((view, error) -> error == null ? serverz(view.totals(), null)
+                : Response.json(serverHeader(OffsetDateTime.now(ZoneOffset.UTC)).end().toString()));
+    }
+
+    /**
+     * serverz with counts; {@code c} null for a cluster follower (no engine counted traffic: zeros). A follower whose
+     * stores stay busy beyond {@link #SERVERZ_STORED_WAIT} answers without counts (as an FT standby).
+     */
+    private Response serverz(Snapshot.Totals t, Counters c) {
+        Json j = serverHeader(OffsetDateTime.now(ZoneOffset.UTC))
+                .field("clients", t.clients())
+                .field("subscriptions", t.subscriptions())
+                .field("channels", t.channels())
+                .field("total_msgs", t.msgs())
+                .field("total_bytes", t.bytes())
+                .field("in_msgs", c == null ? 0 : c.inMsgs())
+                .field("in_bytes", c == null ? 0 : c.inBytes())
+                .field("out_msgs", c == null ? 0 : c.outMsgs())
+                .field("out_bytes", c == null ? 0 : c.outBytes());
+        ProcessFds fds = ProcessFds.read();
+        if (fds.open() > 0) {
+            j.field("open_fds", fds.open());
+        }
+        if (fds.max() > 0) {
+            j.field("max_fds", fds.max());
+        }
+        return Response.json(j.end().toString());
     }
 
     /**
      * serverz's fields up to the uptime: state STANDALONE, or for a cluster node CLUSTERED with its {@code role}
-     * and {@code node_id} (a follower's answer ends there: its counts live in the leader's engine).
+     * and {@code node_id}.
      */
     private Json serverHeader(OffsetDateTime now) {
         Json j = new Json().begin()
@@ -116,12 +135,25 @@ final class StreamingEndpoints {
                 .field("uptime", uptime(Duration.between(startTime, now)));
     }
 
-    /** The engine serving clients, or null when this cluster node does not lead (see {@link #notLeading()}). */
-    private Engine engine() {
-        return served.engine();
+    /**
+     * Runs {@code query} on the state (the engine's, through {@link Engine#call}; else a cluster follower's stores),
+     * then {@code render} on its result: on the engine's query thread, or for a follower normally on its read thread
+     * (on the caller's if the read completed before this attaches: a small copy, rarely); 503 when there is no
+     * state to read.
+     */
+    private <T> CompletableFuture<Response> read(Function<StateView, T> query, Function<T, Response> render) {
+        Engine engine = served.engine();
+        if (engine != null) {
+            return engine.call(query::apply, render);
+        }
+        CompletableFuture<StateView> stored = served.storedState(STORED_WAIT);
+        if (stored == null) {
+            return notLeading();
+        }
+        return stored.thenApply(view -> render.apply(query.apply(view)));
     }
 
-    /** A cluster follower's answer to the endpoints that read the leader's engine: 503, naming its role. */
+    /** The answer of a server without state to read (an FT standby) to the endpoints that need it: 503. */
     private CompletableFuture<Response> notLeading() {
         return CompletableFuture.completedFuture(new Response(503, Response.JSON, header(new Json().begin())
                 .field("error", served.role() != null
@@ -131,11 +163,7 @@ final class StreamingEndpoints {
     }
 
     private CompletableFuture<Response> storez() {
-        Engine engine = engine();
-        if (engine == null) {
-            return notLeading();
-        }
-        return engine.call(view -> view.totals(), t -> {
+        return read(view -> view.totals(), t -> {
             Json j = header(new Json().begin()).field("type", storeType);
             LimitsJson.write(j, config);
             j.field("total_msgs", t.msgs()).field("total_bytes", t.bytes());
@@ -149,11 +177,7 @@ final class StreamingEndpoints {
         // parameters are validated here, on the request thread: a bad one is a 400, never a failed future
         int offset = q.nonNegative("offset", 0);
         int limit = q.nonNegative("limit", DEFAULT_LIMIT);
-        Engine engine = engine();
-        if (engine == null) {
-            return notLeading();
-        }
-        return engine.call(view -> view.clients(), all -> {
+        return read(view -> view.clients(), all -> {
             if (only != null) {
                 for (Snapshot.Client c : all) {
                     if (c.id().equals(only)) {
@@ -200,11 +224,7 @@ final class StreamingEndpoints {
         boolean subs = q.flag("subs");
         int offset = q.nonNegative("offset", 0);
         int limit = q.nonNegative("limit", DEFAULT_LIMIT);
-        Engine engine = engine();
-        if (engine == null) {
-            return notLeading();
-        }
-        return engine.call(view -> view.channels(), all -> {
+        return read(view -> view.channels(), all -> {
             if (only != null) {
                 for (Snapshot.Channel ch : all) {
                     if (ch.name().equals(only)) {

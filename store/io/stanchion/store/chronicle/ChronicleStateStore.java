@@ -97,7 +97,9 @@ import static io.stanchion.store.chronicle.JournalRecordFormat.recordDiskCost;
  * <h2>Threading</h2>
  * One owner thread at a time (the SPI's contract); the constructor may run on another thread than later calls, so
  * Chronicle's own single-thread checks are switched off. The parts above hold no lock either: this class calls them
- * on the thread it is called on, and nothing else does.
+ * on the thread it is called on, and nothing else does. {@link #current()} (a copy of the in-memory state) may be
+ * called by another thread only while the owner is excluded by the caller (a cluster follower's monitoring and its
+ * Raft applier share one lock).
  */
 public final class ChronicleStateStore implements StateStore {
 
@@ -276,6 +278,13 @@ public final class ChronicleStateStore implements StateStore {
     @Override
     public RecoveredState recovered() {
         return recovered;
+    }
+
+    /** A copy of the in-memory {@link JournalState} (it already holds buffered SENT/ACKED). */
+    @Override
+    public RecoveredState current() {
+        ensureOpen();
+        return state.toRecovered();
     }
 
     /**

@@ -13,6 +13,11 @@ public final class NoStateStore implements StateStore {
     }
 
     @Override
+    public RecoveredState current() {
+        return RecoveredState.empty();
+    }
+
+    @Override
     public void serverInfo(String clusterId, String ackToken) {
     }
 

@@ -154,6 +154,11 @@ public final class RecordingStores {
         }
 
         @Override
+        public RecoveredState current() {
+            return store.current();
+        }
+
+        @Override
         public void serverInfo(String clusterId, String ackToken) {
             store.serverInfo(clusterId, ackToken);
             record(new Operation.ServerInfo(clusterId, ackToken));

@@ -7,6 +7,7 @@ import io.nats.streaming.StreamingConnectionFactory;
 import io.nats.streaming.SubscriptionOptions;
 import io.stanchion.config.ClusterConfig;
 import io.stanchion.config.ServerConfig;
+import io.stanchion.e2e.MonitorHttp;
 import io.stanchion.e2e.NatsServerProcess;
 import io.stanchion.store.ChannelLog;
 import io.stanchion.store.chronicle.ChronicleMessageStore;
@@ -20,7 +21,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -107,7 +110,8 @@ class ClusterNodeTest {
     void theLeaderServesAndEveryNodeStoresWhatItAcknowledged() throws Exception {
         List<ClusterConfig.Peer> peers = peers();
         for (String id : List.of("a", "b", "c")) {
-            nodes.add(ClusterNode.start(config("cl1", peers, id), () -> { }));
+            nodes.add(ClusterNode.start(builder("cl1", peers, id).httpHost("127.0.0.1")
+                    .httpPort(NatsServerProcess.freePort()).build(), () -> { }));
         }
         ClusterNode first = leader();
         assertThat(nodes.stream().filter(ClusterNode::serving)).hasSize(1);
@@ -121,6 +125,7 @@ class ClusterNodeTest {
             sc.publish("orders", ("m" + i).getBytes(StandardCharsets.UTF_8));
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> received.size() == 100);
+        followersMonitorTheLeadersState(first);
 
         // The leader stops: another node serves the same client, which goes on publishing.
         int gone = nodes.indexOf(first);
@@ -152,6 +157,55 @@ class ClusterNodeTest {
             }
         }
         nodes.clear();
+    }
+
+    /**
+     * A follower's monitoring answers from its replicated stores (it answered 503 "not the leader" before): the
+     * same clients, channels, counts and durable subscription as the leader, in the same JSON.
+     */
+    private void followersMonitorTheLeadersState(ClusterNode leader) {
+        MonitorHttp leaderHttp = new MonitorHttp(leader.monitoringPort());
+        ClusterNode follower = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
+        MonitorHttp followerHttp = new MonitorHttp(follower.monitoringPort());
+        for (String path : List.of("/streaming/channelsz?subs=1", "/streaming/clientsz?subs=1",
+                "/streaming/channelsz?channel=orders&subs=1", "/streaming/clientsz?client=pub&subs=1",
+                "/streaming/channelsz", "/streaming/storez")) {
+            // equal once the follower has applied what the leader committed (acks included)
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    assertThat(withoutTimes(followerHttp.json(path))).as(path)
+                            .isEqualTo(withoutTimes(leaderHttp.json(path))));
+        }
+        Map<String, Object> serverz = followerHttp.json("/streaming/serverz");
+        Map<String, Object> leaderServerz = leaderHttp.json("/streaming/serverz");
+        assertThat(serverz.get("role")).isEqualTo("Follower");
+        assertThat(leaderServerz.get("role")).isEqualTo("Leader");
+        for (String field : List.of("clients", "subscriptions", "channels", "total_msgs", "total_bytes")) {
+            assertThat(serverz.get(field)).as(field).isEqualTo(leaderServerz.get(field));
+        }
+        assertThat(serverz.get("clients")).isEqualTo(1L);
+        assertThat(serverz.get("subscriptions")).isEqualTo(1L);
+        assertThat(serverz.get("total_msgs")).isEqualTo(100L);
+
+        @SuppressWarnings("unchecked")
+        Map<String, Object> orders = ((List<Map<String, Object>>) followerHttp.json("/streaming/channelsz?subs=1")
+                .get("channels")).get(0);
+        assertThat(orders).containsEntry("name", "orders").containsEntry("msgs", 100L)
+                .containsEntry("first_seq", 1L).containsEntry("last_seq", 100L);
+        assertThat((Long) orders.get("bytes")).isPositive();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> durable = ((List<Map<String, Object>>) orders.get("subscriptions")).get(0);
+        assertThat(durable).containsEntry("client_id", "pub").containsEntry("durable_name", "dur")
+                .containsEntry("is_durable", true).containsEntry("is_offline", false)
+                .containsEntry("last_sent", 100L);
+        assertThat(followerHttp.get("/streaming/clientsz?client=nobody").status()).isEqualTo(404);
+    }
+
+    /** A monitoring answer without its time fields ("now"), which differ between two requests. */
+    private static Map<String, Object> withoutTimes(Map<String, Object> json) {
+        Map<String, Object> copy = new LinkedHashMap<>(json);
+        copy.remove("now");
+        copy.remove("server_id"); // each node has its own
+        return copy;
     }
 
     /**

@@ -10,7 +10,7 @@ import java.util.Map;
  * {@code LinkedHashMap}, arrays {@code List}, integers {@code Long}, other numbers {@code Double}. Trailing input,
  * duplicate keys and malformed text are errors, so the tests also check that the endpoints emit valid JSON.
  */
-final class MiniJson {
+public final class MiniJson {
     private final String s;
     private int i;
 
@@ -18,7 +18,7 @@ final class MiniJson {
         this.s = s;
     }
 
-    static Object parse(String text) {
+    public static Object parse(String text) {
         MiniJson p = new MiniJson(text);
         Object v = p.value();
         p.ws();
@@ -29,7 +29,7 @@ final class MiniJson {
     }
 
     @SuppressWarnings("unchecked")
-    static Map<String, Object> object(String text) {
+    public static Map<String, Object> object(String text) {
         Object v = parse(text);
         if (!(v instanceof Map)) {
             throw new IllegalArgumentException("not a JSON object: " + text);

@@ -10,9 +10,9 @@ import java.time.Duration;
 import java.util.Map;
 
 /** GETs on a Stanchion monitoring port with java.net.http (loopback only). */
-final class MonitorHttp {
-    record Reply(int status, String contentType, String body) {
-        Map<String, Object> json() {
+public final class MonitorHttp {
+    public record Reply(int status, String contentType, String body) {
+        public Map<String, Object> json() {
             return MiniJson.object(body);
         }
     }
@@ -20,7 +20,7 @@ final class MonitorHttp {
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
 
-    MonitorHttp(int port) {
+    public MonitorHttp(int port) {
         this.base = "http://127.0.0.1:" + port;
     }
 
@@ -28,7 +28,7 @@ final class MonitorHttp {
         return base + pathAndQuery;
     }
 
-    Reply get(String pathAndQuery) {
+    public Reply get(String pathAndQuery) {
         try {
             HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(base + pathAndQuery))
                     .timeout(Duration.ofSeconds(15)).GET().build(), HttpResponse.BodyHandlers.ofString());
@@ -42,7 +42,7 @@ final class MonitorHttp {
     }
 
     /** GET that must answer 200 with a JSON object. */
-    Map<String, Object> json(String pathAndQuery) {
+    public Map<String, Object> json(String pathAndQuery) {
         Reply r = get(pathAndQuery);
         if (r.status() != 200) {
             throw new AssertionError("GET " + pathAndQuery + " -> " + r.status() + ": " + r.body());

@@ -189,6 +189,35 @@ class ChronicleStateStoreTest {
         }
     }
 
+    /** current(): the live state, buffered SENT/ACKED included, as a copy that later calls leave unchanged. */
+    @Test
+    void currentIsACopyOfTheLiveStateWithBufferedEventsAndEqualsWhatAReopenRecovers() {
+        try (ChronicleStateStore s = open()) {
+            assertThat(s.current().clients()).isEmpty();
+            s.serverInfo("c", "tok");
+            s.addClient(client("x"));
+            s.putSubscription(sub(1, "a", 10));
+            s.sent(1, 11); // buffered: not yet written, but in the live state
+            s.sent(1, 12);
+            s.acked(1, 11);
+            RecoveredState now = s.current();
+            assertThat(now.clusterId()).isEqualTo("c");
+            assertThat(now.clients()).extracting(ClientRecord::id).containsExactly("x");
+            assertThat(now.subscriptions()).hasSize(1);
+            assertThat(now.subscriptions().get(0).lastSent()).isEqualTo(12);
+            assertThat(now.subscriptions().get(0).pending()).containsExactly(12);
+            s.deleteClient("x");
+            s.acked(1, 12);
+            assertThat(now.clients()).hasSize(1);
+            assertThat(now.subscriptions().get(0).pending()).containsExactly(12);
+            assertThat(s.current().clients()).isEmpty();
+            assertThat(s.current().subscriptions().get(0).pending()).isEmpty();
+        }
+        RecoveredState r = reopen();
+        assertThat(r.subscriptions().get(0).lastSent()).isEqualTo(12);
+        assertThat(r.subscriptions().get(0).pending()).isEmpty();
+    }
+
     @Test
     void deletedClientsAndSubscriptionsAreGoneAndTheMaxIdStays() {
         try (ChronicleStateStore s = open()) {
