@@ -176,6 +176,7 @@ public final class ClusterNode implements RunningServer {
         try {
             stores = Stores.open(config, background);
             StanchionServer.checkClusterId(config, stores.state.recovered());
+            Stores.forEngine(config, stores.messages); // a wrong or missing key is refused now, not when elected
             machine.follow(applier());
         } finally {
             machine.lock.unlock();

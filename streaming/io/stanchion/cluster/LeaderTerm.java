@@ -62,14 +62,14 @@ final class LeaderTerm implements AutoCloseable {
             output = EngineOutput.over(jnats, config);
             ReplicatedOutput replicated = new ReplicatedOutput(output, proposer, lost);
             RecordingStores recording = new RecordingStores(messages, state, replicated::propose);
+            io.stanchion.store.MessageStore served = Stores.forEngine(config, recording.messages()); // before any write
             String ackToken = recovered.ackToken();
             if (ackToken == null) { // the group's first leader names the ack inboxes for every later one
                 ackToken = serverId;
                 recording.state().serverInfo(config.clusterId, ackToken);
             }
             Subjects subjects = Subjects.forCluster(config.discoverPrefix, config.clusterId, ackToken);
-            engine = new Engine(config, Stores.forEngine(config, recording.messages()), recording.state(), replicated,
-                    subjects,
+            engine = new Engine(config, served, recording.state(), replicated, subjects,
                     metrics.engineMetrics(), failStop);
             replicated.attach(recording, engine::offer);
             engine.start();

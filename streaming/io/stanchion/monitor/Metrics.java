@@ -37,8 +37,9 @@ import java.util.concurrent.CompletableFuture;
  * series for at most {@link #MAX_SUBSCRIPTION_SERIES} subscriptions (those with the most pending messages first);
  * series of channels and subscriptions that are gone are removed at the next scrape. Labels never carry inboxes.
  *
- * <p>Threading: the registry is thread-safe; {@link #scrape} runs the refresh on the engine's query thread (a cluster
- * follower: on its stores' read thread), one scrape at a time.
+ * <p>Threading: the registry is thread-safe; {@link #scrape} runs the refresh on the engine's query thread, one
+ * scrape at a time. A cluster follower has no engine: its state series are not refreshed (the leader's are the
+ * cluster's; exporting the replicated state from every node would count it once per node in sums).
  */
 public final class Metrics {
     /** Upper bound of subscriptions exported with their own series. */
@@ -163,27 +164,6 @@ public final class Metrics {
             @SuppressWarnings("unchecked")
             List<Snapshot.Channel> channels = (List<Snapshot.Channel>) r[1];
             return refreshAndRender((Snapshot.Totals) r[0], channels);
-        });
-    }
-
-    /**
-     * As {@link #scrape(Engine)} for what {@code served} serves: its engine's state, or a cluster follower's
-     * replicated stores' ({@link Served#storedState}; redeliveries there are 0). When the stores cannot be read now,
-     * the series keep their last values.
-     */
-    public CompletableFuture<Response> scrape(Served served) {
-        Engine engine = served.engine();
-        CompletableFuture<io.stanchion.engine.StateView> stored = engine == null ? served.storedState(java.time.Duration.ofSeconds(2)) : null;
-        if (stored == null) {
-            return scrape(engine);
-        }
-        return stored.handle((view, error) -> {
-            if (error != null) {
-                synchronized (this) {
-                    return new Response(200, "text/plain; version=0.0.4; charset=utf-8", render());
-                }
-            }
-            return refreshAndRender(view.totals(), view.channels());
         });
     }
 

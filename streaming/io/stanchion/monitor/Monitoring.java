@@ -38,7 +38,7 @@ public final class Monitoring implements AutoCloseable {
         MonitorServer.Routes routes = (path, query) -> {
             CompletableFuture<Response> r = switch (path) {
                 case "/healthz" -> CompletableFuture.completedFuture(health(served));
-                case "/metrics" -> metrics.scrape(served);
+                case "/metrics" -> metrics.scrape(served.engine());
                 case "/streaming", "/streaming/" -> CompletableFuture.completedFuture(StatusPage.response());
                 default -> streaming.handle(path, query);
             };

@@ -51,7 +51,7 @@ final class EncryptedChannelLog extends ForwardingChannelLog {
     /** The opened record; a {@link StoreException} with a message for the operator when it cannot be opened. */
     byte[] open(long sequence, byte[] record) {
         try {
-            return sealer.open(record);
+            return sealer.open(sequence, record);
         } catch (AEADBadTagException e) {
             throw new StoreException("cannot decrypt message " + sequence + " of channel \"" + name()
                     + "\": wrong encryption key (the message was encrypted with another key, or altered)", e);

@@ -17,9 +17,11 @@ import java.util.Arrays;
  * record that was sealed, whichever of the two ciphers sealed it; a record without a sealed field (written
  * unencrypted, or with an empty payload, which is never sealed) is returned as it is.
  *
- * <p>Nonces: a random 96-bit value drawn when the sealer is made, its low 64 bits XORed with the message's
- * sequence, so no two records of one log share a nonce and logs reopened or recreated under the same channel key
- * draw fresh ones.
+ * <p>Nonces: a random 96-bit value drawn when the sealer is made, its low 64 bits XORed with a counter that grows
+ * with every seal (not the sequence: an append the log refuses — no space — leaves the sequence where it was, and
+ * the next one must not reuse the nonce), so no two seals of one sealer share a nonce and logs reopened or
+ * recreated under the same channel key draw fresh ones. The message's sequence is the associated data: a sealed
+ * payload moved to another record of the channel does not open.
  *
  * <p>Threading: one thread at a time (the log's owner thread): the JDK's cipher objects are not thread-safe.
  */
@@ -39,6 +41,8 @@ final class RecordSealer {
     private final SecretKeySpec aesKey;
     private final SecretKeySpec chachaKey;
     private final byte[] nonceBase = new byte[NONCE_BYTES];
+    /** Seals made so far: XORed into the nonce base. */
+    private long seals;
     /** Ciphers by use: the JDK refuses to initialise one object twice in a row with the same key and nonce. */
     private Cipher aesSeal;
     private Cipher chachaSeal;
@@ -71,23 +75,25 @@ final class RecordSealer {
         out[p++] = SEALED_TAG;
         p = putVarint(out, p, sealedLength);
         out[p++] = sealWith;
-        byte[] nonce = nonce(sequence);
+        byte[] nonce = nonce(++seals);
         System.arraycopy(nonce, 0, out, p, NONCE_BYTES);
         p += NONCE_BYTES;
         Cipher cipher = sealCipher(sealWith);
         cipher.init(Cipher.ENCRYPT_MODE, key(sealWith), parameters(sealWith, nonce));
+        cipher.updateAAD(associatedData(sequence));
         p += cipher.doFinal(record, data.valueStart, data.valueLength(), out, p);
         System.arraycopy(record, data.valueEnd, out, p, record.length - data.valueEnd);
         return out;
     }
 
     /**
-     * The record that was sealed, or {@code record} itself when it holds no sealed payload.
+     * The record that was sealed as message {@code sequence}, or {@code record} itself when it holds no sealed
+     * payload.
      *
      * @throws javax.crypto.AEADBadTagException when the payload was sealed under another key (or altered)
      * @throws GeneralSecurityException         for an unknown cipher code or a sealed field too short
      */
-    byte[] open(byte[] record) throws GeneralSecurityException {
+    byte[] open(long sequence, byte[] record) throws GeneralSecurityException {
         FieldSpan sealed = FieldSpan.find(record, SEALED_FIELD);
         if (sealed == null) {
             return record;
@@ -109,6 +115,7 @@ final class RecordSealer {
         p = putVarint(out, p, plainLength);
         Cipher cipher = openCipher(code, nonce);
         cipher.init(Cipher.DECRYPT_MODE, key(code), parameters(code, nonce));
+        cipher.updateAAD(associatedData(sequence));
         int cipherStart = sealed.valueStart + 1 + NONCE_BYTES;
         p += cipher.doFinal(record, cipherStart, sealed.valueEnd - cipherStart, out, p);
         System.arraycopy(record, sealed.valueEnd, out, p, record.length - sealed.valueEnd);
@@ -120,12 +127,21 @@ final class RecordSealer {
         return FieldSpan.find(record, SEALED_FIELD) != null;
     }
 
-    private byte[] nonce(long sequence) {
+    private byte[] nonce(long counter) {
         byte[] nonce = nonceBase.clone();
         for (int i = 0; i < 8; i++) {
-            nonce[NONCE_BYTES - 1 - i] ^= (byte) (sequence >>> (8 * i));
+            nonce[NONCE_BYTES - 1 - i] ^= (byte) (counter >>> (8 * i));
         }
         return nonce;
+    }
+
+    /** The message's sequence, big-endian: authenticated with the payload. */
+    private static byte[] associatedData(long sequence) {
+        byte[] ad = new byte[8];
+        for (int i = 0; i < 8; i++) {
+            ad[7 - i] = (byte) (sequence >>> (8 * i));
+        }
+        return ad;
     }
 
     private Cipher sealCipher(byte code) throws GeneralSecurityException {

@@ -28,6 +28,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -251,5 +252,11 @@ class ClusterNodeTest {
             assertThat(bytes).as("payload in the clear in %s", f)
                     .doesNotContain(new String(marker, StandardCharsets.ISO_8859_1));
         }
+        // A node given another key is refused when it starts, not first when it is elected.
+        String survivor = List.of("a", "b", "c").get(gone == 0 ? 1 : 0);
+        assertThatThrownBy(() -> ClusterNode.start(builder("cl2", peers, survivor).encrypt(true)
+                .encryptionKey("another key").environment(name -> null).build(), () -> { }))
+                .isInstanceOf(io.stanchion.StanchionServer.StartupException.class)
+                .hasMessageContaining("wrong encryption key");
     }
 }

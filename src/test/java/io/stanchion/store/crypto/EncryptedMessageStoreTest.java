@@ -5,7 +5,9 @@ import io.stanchion.codec.MsgRecord;
 import io.stanchion.protocol.pb.MsgProto;
 import io.stanchion.store.ChannelLog;
 import io.stanchion.store.MessageStore;
+import io.stanchion.store.ForwardingChannelLog;
 import io.stanchion.store.StoreException;
+import io.stanchion.store.StoreFullException;
 import io.stanchion.store.memory.MemoryMessageStore;
 import org.junit.jupiter.api.Test;
 
@@ -93,6 +95,7 @@ class EncryptedMessageStoreTest {
                 c = Cipher.getInstance("ChaCha20-Poly1305");
                 c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(channelKey, "ChaCha20"), new IvParameterSpec(nonce));
             }
+            c.updateAAD(new byte[] {0, 0, 0, 0, 0, 0, 0, 1}); // the sequence, big-endian
             byte[] plain = c.doFinal(sealed, 13, sealed.length - 13);
             assertThat(new String(plain, StandardCharsets.UTF_8)).isEqualTo("known answer");
         }
@@ -198,5 +201,63 @@ class EncryptedMessageStoreTest {
         assertThatThrownBy(() -> new EncryptedMessageStore(raw, key("AES", "configured")))
                 .isInstanceOf(StoreException.class);
         assertThat(fromEnv.toString()).doesNotContain(SECRET);
+    }
+
+    /** A publish refused for lack of space leaves the sequence where it was: the next seal needs a fresh nonce. */
+    @Test
+    void anAppendRefusedForSpaceIsFollowedByAWorkingOne() {
+        for (String cipher : new String[] {"AES", "CHACHA"}) {
+            MemoryMessageStore raw = new MemoryMessageStore();
+            boolean[] refuseNext = {false};
+            ChannelLog refusing = new ForwardingChannelLog(raw.channel("full")) {
+                @Override
+                public long append(long timestampNanos, byte[] record) {
+                    if (refuseNext[0]) {
+                        refuseNext[0] = false;
+                        throw new StoreFullException();
+                    }
+                    return super.append(timestampNanos, record);
+                }
+            };
+            ChannelLog log = new EncryptedChannelLog(refusing, new RecordSealer(key(cipher, SECRET), "full"));
+            log.append(1L, record(1, "full", "one"));
+            refuseNext[0] = true;
+            assertThatThrownBy(() -> log.append(2L, record(2, "full", "two"))).isInstanceOf(StoreFullException.class);
+            assertThat(log.append(2L, record(2, "full", "two again"))).as(cipher).isEqualTo(2);
+            assertThat(log.read(2).record()).isEqualTo(record(2, "full", "two again"));
+        }
+    }
+
+    @Test
+    void aSealedPayloadMovedToAnotherRecordDoesNotOpen() throws Exception {
+        MemoryMessageStore raw = new MemoryMessageStore();
+        ChannelLog log = new EncryptedMessageStore(raw, key("AES", SECRET)).channel("swap");
+        log.append(1L, record(1, "swap", "first!"));
+        log.append(2L, record(2, "swap", "second"));
+        byte[] sealedOne = raw.existing("swap").read(1).record();
+        // record 2 as stored, its sealed payload replaced by record 1's (same sizes: same-length payloads)
+        byte[] forged = raw.existing("swap").read(2).record().clone();
+        FieldSpan from = FieldSpan.find(sealedOne, RecordSealer.SEALED_FIELD);
+        FieldSpan to = FieldSpan.find(forged, RecordSealer.SEALED_FIELD);
+        assertThat(from.valueLength()).isEqualTo(to.valueLength());
+        System.arraycopy(sealedOne, from.valueStart, forged, to.valueStart, from.valueLength());
+        RecordSealer sealer = new RecordSealer(key("AES", SECRET), "swap");
+        assertThat(sealer.open(1, sealedOne)).isEqualTo(record(1, "swap", "first!"));
+        assertThatThrownBy(() -> sealer.open(2, forged)).isInstanceOf(javax.crypto.AEADBadTagException.class);
+    }
+
+    /** Unencrypted first message, encrypted ones, then an empty payload (never sealed) last: still checked. */
+    @Test
+    void theStartupChecksLookPastUnsealedEnds() {
+        MemoryMessageStore raw = new MemoryMessageStore();
+        raw.channel("late").append(1L, record(1, "late", "written before -encrypt"));
+        ChannelLog log = new EncryptedMessageStore(raw, key("AES", SECRET)).channel("late");
+        log.append(2L, record(2, "late", "sealed"));
+        log.append(3L, MsgRecord.encode(3, "late", "", ByteString.EMPTY, 3));
+        assertThatThrownBy(() -> new EncryptedMessageStore(raw, key("AES", "another key")))
+                .isInstanceOf(StoreException.class).hasMessageStartingWith("cannot decrypt message 2 of channel");
+        assertThatThrownBy(() -> EncryptedMessageStore.refuseEncryptedWithoutKey(raw))
+                .isInstanceOf(StoreException.class).hasMessageContaining("holds encrypted messages (message 2)");
+        new EncryptedMessageStore(raw, key("CHACHA", SECRET)); // the right key (any cipher): fine
     }
 }
