@@ -115,6 +115,17 @@ public final class ClusterNode implements RunningServer {
             public void failed(String what, Throwable cause) {
                 failStop.trip(what, cause);
             }
+
+            @Override
+            public void raftStopped() {
+                if (closed) {
+                    return; // Ratis says so when it closes too
+                }
+                LOG.error("This node is not a member of the cluster's Raft group (it was removed): Raft stopped "
+                        + "here and the node serves nothing; stop it (to add it again, start it with an empty "
+                        + "directory before the node.add request)");
+                reconcileSoon();
+            }
         });
     }
 
@@ -296,6 +307,22 @@ public final class ClusterNode implements RunningServer {
         return last == null ? -1 : last.getIndex();
     }
 
+    /** The node IDs of the Raft configuration this node knows (its current one), sorted; empty when closed. */
+    public java.util.List<String> members() {
+        try {
+            return raft == null ? java.util.List.of() : raft.getDivision(group.getGroupId()).getRaftConf()
+                    .getCurrentPeers().stream().map(p -> p.getId().toString()).sorted().toList();
+        } catch (IOException e) {
+            return java.util.List.of();
+        }
+    }
+
+    /** The Raft term this node knows (0 before any). */
+    long term() {
+        DivisionInfo info = info();
+        return info == null ? 0 : info.getCurrentTerm();
+    }
+
     /** Whether this node serves clients now. */
     public boolean serving() {
         return serving != null;
@@ -363,9 +390,11 @@ public final class ClusterNode implements RunningServer {
             stores = Stores.open(config, background); // recovery: every committed entry, pending redelivered
             long generation = ++generations;
             Proposer proposer = new Proposer(raft, group.getGroupId(), RaftPeerId.valueOf(cluster.nodeId()));
+            MembershipChanges membership = cluster.allowAddRemove() ? new MembershipChanges(raft,
+                    group.getGroupId(), RaftPeerId.valueOf(cluster.nodeId()), config.clusterId) : null;
             try {
-                serving = LeaderTerm.start(config, jnats, stores.messages, stores.state, proposer, metrics, failStop,
-                        serverId, () -> proposalFailed(generation));
+                serving = LeaderTerm.start(config, jnats, stores.messages, stores.state, proposer, membership,
+                        metrics, failStop, serverId, () -> proposalFailed(generation));
                 started = true;
             } catch (IOException e) {
                 // NATS failed meanwhile: recovery may have written the stores; follow again, try at the next tick
