@@ -165,6 +165,13 @@ class ClusterMembershipTest {
         String add = MembershipChanges.addSubject("m1");
         String remove = MembershipChanges.removeSubject("m1");
         assertThat(ask(nc, add, "d", WAIT)).startsWith("-ERR node.add needs the new node's Raft address");
+        // a node nobody started: Ratis cannot catch it up and gives up; the group is unchanged
+        long asked = System.nanoTime();
+        String unreachable = ask(nc, add, "e@127.0.0.1:" + NatsServerProcess.freePort(), Duration.ofSeconds(90));
+        System.out.println("node.add of a node not running: " + unreachable + " after "
+                + (System.nanoTime() - asked) / 1_000_000 + " ms");
+        assertThat(unreachable).startsWith("-ERR").contains("NOPROGRESS");
+        assertThat(leader().members()).containsExactly("a", "b", "c");
         assertThat(ask(nc, add, "d@127.0.0.1:" + all.get(3).port(), WAIT)).isEqualTo("+OK");
         awaitCaughtUp(d, 50);
         assertThat(d.members()).containsExactly("a", "b", "c", "d");
