@@ -55,6 +55,10 @@ import java.util.stream.Stream;
  * node's {@link FailStop}: it closes everything and runs the exit action (the process exits with status 1), so
  * the group elects another leader.
  *
+ * <p>Membership: with {@code cluster_allow_add_remove_node} the leader's term answers node.add / node.remove
+ * ({@link MembershipChanges}); the group's configuration is Ratis' (from the Raft log once it holds one, the
+ * configured peers only at a first start). A node removed from it has its Raft stopped by Ratis and says so.
+ *
  * <p>Threading: role changes run on one "stanchion-cluster-role" thread (Ratis' notifications only schedule them,
  * and a 500 ms tick re-checks the role); the stores change hands under {@link ClusterStateMachine#lock}.
  */
