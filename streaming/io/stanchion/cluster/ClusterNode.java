@@ -55,6 +55,10 @@ import java.util.stream.Stream;
  * node's {@link FailStop}: it closes everything and runs the exit action (the process exits with status 1), so
  * the group elects another leader.
  *
+ * <p>Membership: with {@code cluster_allow_add_remove_node} the leader's term answers node.add / node.remove
+ * ({@link MembershipChanges}); the group's configuration is Ratis' (from the Raft log once it holds one, the
+ * configured peers only at a first start). A node removed from it has its Raft stopped by Ratis and says so.
+ *
  * <p>Threading: role changes run on one "stanchion-cluster-role" thread (Ratis' notifications only schedule them,
  * and a 500 ms tick re-checks the role); the stores change hands under {@link ClusterStateMachine#lock}.
  */
@@ -114,6 +118,17 @@ public final class ClusterNode implements RunningServer {
             @Override
             public void failed(String what, Throwable cause) {
                 failStop.trip(what, cause);
+            }
+
+            @Override
+            public void raftStopped() {
+                if (closed) {
+                    return; // Ratis says so when it closes too
+                }
+                LOG.error("This node is not a member of the cluster's Raft group (it was removed): Raft stopped "
+                        + "here and the node serves nothing; stop it (to add it again, start it with an empty "
+                        + "directory before the node.add request)");
+                reconcileSoon();
             }
         });
     }
@@ -297,6 +312,22 @@ public final class ClusterNode implements RunningServer {
         return last == null ? -1 : last.getIndex();
     }
 
+    /** The node IDs of the Raft configuration this node knows (its current one), sorted; empty when closed. */
+    public java.util.List<String> members() {
+        try {
+            return raft == null ? java.util.List.of() : raft.getDivision(group.getGroupId()).getRaftConf()
+                    .getCurrentPeers().stream().map(p -> p.getId().toString()).sorted().toList();
+        } catch (IOException e) {
+            return java.util.List.of();
+        }
+    }
+
+    /** The Raft term this node knows (0 before any). */
+    long term() {
+        DivisionInfo info = info();
+        return info == null ? 0 : info.getCurrentTerm();
+    }
+
     /** Whether this node serves clients now. */
     public boolean serving() {
         return serving != null;
@@ -364,9 +395,11 @@ public final class ClusterNode implements RunningServer {
             stores = Stores.open(config, background); // recovery: every committed entry, pending redelivered
             long generation = ++generations;
             Proposer proposer = new Proposer(raft, group.getGroupId(), RaftPeerId.valueOf(cluster.nodeId()));
+            MembershipChanges membership = cluster.allowAddRemove() ? new MembershipChanges(raft,
+                    group.getGroupId(), RaftPeerId.valueOf(cluster.nodeId()), config.clusterId) : null;
             try {
-                serving = LeaderTerm.start(config, jnats, stores.messages, stores.state, proposer, metrics, failStop,
-                        serverId, () -> proposalFailed(generation));
+                serving = LeaderTerm.start(config, jnats, stores.messages, stores.state, proposer, membership,
+                        metrics, failStop, serverId, () -> proposalFailed(generation));
                 started = true;
             } catch (IOException e) {
                 // NATS failed meanwhile: recovery may have written the stores; follow again, try at the next tick

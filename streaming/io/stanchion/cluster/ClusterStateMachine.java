@@ -47,6 +47,10 @@ final class ClusterStateMachine extends BaseStateMachine {
 
         /** An entry could not be applied: the node must stop. */
         void failed(String what, Throwable cause);
+
+        /** Ratis stopped this node's Raft: it found itself outside the group's configuration (or the node closes). */
+        default void raftStopped() {
+        }
     }
 
     /** Held while an entry is applied and while the stores change hands. */
@@ -182,6 +186,15 @@ final class ClusterStateMachine extends BaseStateMachine {
     @Override
     public void notifyNotLeader(Collection<TransactionContext> pendingEntries) {
         roles.notLeader();
+    }
+
+    /**
+     * Called by Ratis when it closes this node's Raft: on an election that finds the node outside the configuration
+     * (removed), and when the node closes it.
+     */
+    @Override
+    public void notifyServerShutdown(org.apache.ratis.proto.RaftProtos.RoleInfoProto roleInfo, boolean allServer) {
+        roles.raftStopped();
     }
 
     @Override

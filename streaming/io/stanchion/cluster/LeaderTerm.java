@@ -24,8 +24,9 @@ import java.time.Duration;
  * A cluster node serving clients while it leads one Raft term: its own NATS connections, an {@link Engine} over the
  * node's freshly recovered stores wrapped in {@link RecordingStores} (every write becomes an operation proposed to
  * Raft), output held by {@link ReplicatedOutput} until committed, and the STAN subscriptions. The engine's start
- * redelivers everything pending, as after a standalone restart. {@link #close} stops all of it; the stores stay
- * open (the node owns them).
+ * redelivers everything pending, as after a standalone restart. With {@code cluster_allow_add_remove_node}, its
+ * {@link MembershipChanges} answer node.add / node.remove requests on the same connection for as long as the term
+ * serves. {@link #close} stops all of it; the stores stay open (the node owns them).
  *
  * <p>Threading: created and closed by the node's role thread; the engine runs on its own thread.
  */
@@ -38,21 +39,26 @@ final class LeaderTerm implements AutoCloseable {
     private final EngineOutput output;
     private final Engine engine;
     private final Proposer proposer;
+    private final MembershipChanges membership;
 
-    private LeaderTerm(JnatsTransport jnats, EngineOutput output, Engine engine, Proposer proposer) {
+    private LeaderTerm(JnatsTransport jnats, EngineOutput output, Engine engine, Proposer proposer,
+                       MembershipChanges membership) {
         this.jnats = jnats;
         this.output = output;
         this.engine = engine;
         this.proposer = proposer;
+        this.membership = membership;
     }
 
     /**
      * Starts serving over {@code messages} and {@code state} (opened just now, so their recovered state is every
      * committed entry) and {@code jnats} (connected; closed by the term). {@code lost} runs (on the engine thread)
-     * when a proposal is not committed.
+     * when a proposal is not committed. {@code membership} (null: membership changes off) is served once clients
+     * are.
      */
     static LeaderTerm start(ServerConfig config, JnatsTransport jnats, MessageStore messages, StateStore state,
-                            Proposer proposer, Metrics metrics, FailStop failStop, String serverId, Runnable lost)
+                            Proposer proposer, MembershipChanges membership, Metrics metrics, FailStop failStop,
+                            String serverId, Runnable lost)
             throws IOException, StanchionServer.StartupException {
         RecoveredState recovered = state.recovered();
         StanchionServer.checkClusterId(config, recovered);
@@ -76,9 +82,16 @@ final class LeaderTerm implements AutoCloseable {
             metrics.bind(engine);
             Inbound inbound = new Inbound(engine, jnats, subjects);
             output.receive(inbound.routes(subjects), Duration.ofSeconds(5));
-            LOG.info("Serving clients as the cluster leader (NATS at {})", jnats.connectedUrl());
-            return new LeaderTerm(jnats, output, engine, proposer);
+            if (membership != null) {
+                membership.serve(jnats);
+            }
+            LOG.info("Serving clients as the cluster leader (NATS at {}){}", jnats.connectedUrl(),
+                    membership != null ? "; node.add / node.remove requests answered" : "");
+            return new LeaderTerm(jnats, output, engine, proposer, membership);
         } catch (IOException | StanchionServer.StartupException | RuntimeException e) {
+            if (membership != null) {
+                membership.close();
+            }
             proposer.close();
             if (output != null) {
                 output.stopReceiving();
@@ -101,6 +114,7 @@ final class LeaderTerm implements AutoCloseable {
     /** Stops serving: no more input, the engine ends (what it holds uncommitted is never sent), connections closed. */
     @Override
     public void close() {
+        stopMembership();
         output.stopReceiving();
         proposer.close();
         engine.stop(STOP_WAIT);
@@ -114,6 +128,7 @@ final class LeaderTerm implements AutoCloseable {
      * entries only).
      */
     boolean closeCommitted(Duration timeout) {
+        stopMembership();
         output.stopReceiving();
         engine.stop(STOP_WAIT); // writes and proposes its last batch
         boolean committed = proposer.drain(timeout);
@@ -121,5 +136,11 @@ final class LeaderTerm implements AutoCloseable {
         jnats.close();
         output.close();
         return committed;
+    }
+
+    private void stopMembership() {
+        if (membership != null) {
+            membership.close();
+        }
     }
 }

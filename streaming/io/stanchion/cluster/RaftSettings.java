@@ -32,6 +32,9 @@ final class RaftSettings {
      */
     static final SizeInBytes MAX_ENTRY = SizeInBytes.valueOf("16MB");
 
+    /** How long a node being added may leave the leader without an answer before the change fails. */
+    static final java.time.Duration STAGING_TIMEOUT = java.time.Duration.ofSeconds(10);
+
     private RaftSettings() {
     }
 
@@ -55,6 +58,10 @@ final class RaftSettings {
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(election, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2 * election, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(Math.max(3000, 3 * election),
+                TimeUnit.MILLISECONDS));
+        // A node being added (MembershipChanges) that has not answered the leader for this long fails the change
+        // ("NOPROGRESS"); its catch-up writes up to MAX_ENTRY per append, so more than Ratis' 3 x rpc time-out.
+        RaftServerConfigKeys.setStagingTimeout(p, TimeDuration.valueOf(STAGING_TIMEOUT.toMillis(),
                 TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Log.setPurgeGap(p, Integer.MAX_VALUE);
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, false);

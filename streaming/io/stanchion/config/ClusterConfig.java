@@ -19,9 +19,12 @@ import java.util.List;
  * @param listenHost      the address the Raft transport binds (default: the host of this node's peer entry)
  * @param electionTimeout a follower that heard nothing from a leader for a random time between this and twice
  *                        this starts an election
+ * @param allowAddRemove  the leader answers requests to add and remove nodes at run time (the original's
+ *                        {@code cluster_allow_add_remove_node}; see {@code cluster.MembershipChanges})
  */
 public record ClusterConfig(String nodeId, List<Peer> peers, boolean bootstrap, Path logPath, boolean sync,
-                            boolean raftLogging, String listenHost, Duration electionTimeout) {
+                            boolean raftLogging, String listenHost, Duration electionTimeout,
+                            boolean allowAddRemove) {
 
     /** Default Raft election time-out (the range is this to twice this). */
     public static final Duration DEFAULT_ELECTION_TIMEOUT = Duration.ofMillis(500);
@@ -44,6 +47,16 @@ public record ClusterConfig(String nodeId, List<Peer> peers, boolean bootstrap, 
     public record Peer(String id, String host, int port) {
         public String address() {
             return host + ":" + port;
+        }
+
+        /** Parses {@code <node_id>@<host>:<port>}; IllegalArgumentException says what is wrong. */
+        public static Peer parse(String entry) {
+            return OptionType.peer(entry);
+        }
+
+        @Override
+        public String toString() {
+            return id + "@" + address();
         }
     }
 

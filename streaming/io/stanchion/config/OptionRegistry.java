@@ -431,6 +431,12 @@ final class OptionRegistry {
             .flags("-cluster_election_timeout").keys(Section.CLUSTER, "raft_election_timeout").byDefault("500ms")
             .usage("Without a leader for this to twice this, a node starts an\nelection (at least 100ms; "
                     + "default: {default})", UsageGroup.CLUSTERING);
+    static final Option<Boolean> CLUSTER_ALLOW_ADD_REMOVE_NODE = add("cluster_allow_add_remove_node",
+            OptionType.BOOL, ServerConfig.Builder::clusterAllowAddRemove)
+            .flags("-cluster_allow_add_remove_node").keys(Section.CLUSTER, "allow_add_remove_node")
+            .byDefault("false")
+            .usage("The leader adds and removes nodes on request\n(_STAN.raft.<cluster_id>.node.add / .remove; "
+                    + "default: {default})", UsageGroup.CLUSTERING);
 
     static {
         // The original's Raft tuning (hashicorp/raft, BoltDB, NATS connections): accepted, checked, ignored with a
@@ -438,7 +444,6 @@ final class OptionRegistry {
         ignoredRaftTuning("-cluster_log_cache_size", OptionType.INTEGER, "log_cache_size");
         ignoredRaftTuning("-cluster_log_snapshots", OptionType.INTEGER, "log_snapshots");
         ignoredRaftTuning("-cluster_trailing_logs", OptionType.INTEGER, "trailing_logs");
-        ignoredRaftTuning("-cluster_allow_add_remove_node", OptionType.BOOL, "allow_add_remove_node");
         ignoredRaftTuning("-cluster_proceed_on_restore_failure", OptionType.BOOL, "proceed_on_restore_failure");
         ignoredRaftTuning(null, OptionType.DURATION, "raft_heartbeat_timeout");
         ignoredRaftTuning(null, OptionType.DURATION, "raft_lease_timeout");

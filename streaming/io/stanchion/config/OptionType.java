@@ -284,7 +284,7 @@ record OptionType<T>(String usage, Function<String, T> parser, Function<Entry, T
     }
 
     /** {@code <node_id>@<host>:<port>}; an IPv6 host keeps its brackets, so that the peer's address() is valid. */
-    private static ClusterConfig.Peer peer(String entry) {
+    static ClusterConfig.Peer peer(String entry) {
         int at = entry.indexOf('@');
         if (at < 0) {
             throw new IllegalArgumentException("cluster peer " + quote(entry) + " needs its Raft address: "

@@ -297,6 +297,7 @@ public final class ServerConfig {
         private boolean clusterRaftLogging;
         private String clusterListen;
         private Duration clusterElectionTimeout;
+        private boolean clusterAllowAddRemove;
         private ClusterConfig builtCluster;
         private List<String> httpAllowedHosts = List.of();
 
@@ -320,6 +321,7 @@ public final class ServerConfig {
                 clusterRaftLogging = v.raftLogging();
                 clusterListen = v.listenHost();
                 clusterElectionTimeout = v.electionTimeout();
+                clusterAllowAddRemove = v.allowAddRemove();
             }
             return this;
         }
@@ -344,6 +346,8 @@ public final class ServerConfig {
          */
         public Builder clusterListen(String v) { clusterListen = v; return this; }
         public Builder clusterElectionTimeout(Duration v) { clusterElectionTimeout = v; return this; }
+        /** The leader answers node.add / node.remove requests (the original's cluster_allow_add_remove_node). */
+        public Builder clusterAllowAddRemove(boolean v) { clusterAllowAddRemove = v; return this; }
         public Builder storeType(StoreType v) { storeType = v; return this; }
         public Builder dir(Path v) { dir = v; return this; }
         public Builder natsUrls(List<String> v) { natsUrls = v; return this; }
@@ -554,7 +558,7 @@ public final class ServerConfig {
                         + Durations.format(clusterElectionTimeout));
             }
             return new ClusterConfig(clusterNodeId, peers, clusterBootstrap, logPath, clusterSync,
-                    clusterRaftLogging, listenHost, clusterElectionTimeout);
+                    clusterRaftLogging, listenHost, clusterElectionTimeout, clusterAllowAddRemove);
         }
 
         /**
@@ -629,6 +633,9 @@ public final class ServerConfig {
             }
             if (!ClusterConfig.DEFAULT_ELECTION_TIMEOUT.equals(clusterElectionTimeout)) {
                 set.add("cluster_election_timeout");
+            }
+            if (clusterAllowAddRemove) {
+                set.add("cluster_allow_add_remove_node");
             }
             String w = "clustering is off (no -clustered nor cluster { } block): " + String.join(", ", set)
                     + " ignored";

@@ -161,6 +161,22 @@ public final class JnatsTransport implements Transport, AutoCloseable {
         }
     }
 
+    /**
+     * Subscribes {@code handler} to {@code subject} on the shared dispatcher until the returned handle is closed
+     * (or the connection is). Safe from any thread.
+     */
+    public AutoCloseable subscribeUntilClosed(String subject, MessageHandler handler) {
+        io.nats.client.Subscription sub = dispatcher.subscribe(subject,
+                (Message m) -> handler.onMessage(m.getSubject(), m.getReplyTo(), m.getData()));
+        return () -> {
+            try {
+                dispatcher.unsubscribe(sub);
+            } catch (IllegalStateException e) {
+                // the connection or dispatcher is closed already: nothing is subscribed
+            }
+        };
+    }
+
     /** Waits until the broker has processed everything sent so far (subscriptions registered). */
     public void flush(Duration timeout) throws IOException {
         try {

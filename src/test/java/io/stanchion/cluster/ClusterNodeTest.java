@@ -90,7 +90,7 @@ class ClusterNodeTest {
         return ServerConfig.builder().clusterId(clusterId).natsUrl(nats.url())
                 .storeType(ServerConfig.StoreType.FILE).dir(nodeDir)
                 .cluster(new ClusterConfig(id, peers, false, nodeDir.resolve("_raft"), false, false, "127.0.0.1",
-                        Duration.ofMillis(300)));
+                        Duration.ofMillis(300), false));
     }
 
     private ClusterNode leader() {

@@ -773,6 +773,23 @@ class ConfigFileTest {
     }
 
     @Test
+    void allowAddRemoveNodeTurnsMembershipChangesOn() {
+        ServerConfig c = parse(CLUSTER_STORE + """
+                cluster {
+                  node_id: a
+                  peers: ["a@h:1"]
+                  allow_add_remove_node: true
+                }
+                """);
+        assertThat(c.cluster.allowAddRemove()).isTrue();
+        assertThat(c.warnings).isEmpty();
+        assertThat(parse(CLUSTER_STORE + "cluster { node_id: a, peers: [\"a@h:1\"] }").cluster.allowAddRemove())
+                .isFalse();
+        assertError(CLUSTER_STORE + "cluster { node_id: a, allow_add_remove_node: 5 }", "config file test.conf "
+                + "line 3: parameter \"allow_add_remove_node\" value is expected to be a boolean, got number 5");
+    }
+
+    @Test
     void originalRaftTuningIsAcceptedWithAWarning() {
         ServerConfig c = parse(CLUSTER_STORE + """
                 cluster {
@@ -781,7 +798,6 @@ class ConfigFileTest {
                   log_cache_size: 512
                   log_snapshots: 2
                   trailing_logs: 10240
-                  allow_add_remove_node: true
                   proceed_on_restore_failure: false
                   raft_heartbeat_timeout: "2s"
                   raft_lease_timeout: "1s"
@@ -792,10 +808,10 @@ class ConfigFileTest {
                 }
                 """);
         assertThat(c.cluster).isNotNull();
-        assertThat(c.warnings).hasSize(11);
+        assertThat(c.warnings).hasSize(10);
         assertThat(c.warnings.get(0)).isEqualTo("config file test.conf line 6: cluster option \"log_cache_size\" "
                 + "tunes the original's Raft and has no effect on Stanchion; ignored");
-        assertThat(c.warnings.get(10)).contains("\"nodes_connections\"");
+        assertThat(c.warnings.get(9)).contains("\"nodes_connections\"");
         assertError(CLUSTER_STORE + "cluster { node_id: a, raft_lease_timeout: 5 }", "config file test.conf line 3: "
                 + "parameter \"raft_lease_timeout\" value is expected to be a duration, got number 5");
     }

@@ -439,12 +439,28 @@ class FlagsTest {
     }
 
     @Test
+    void allowAddRemoveNodeIsARealOption() {
+        assertThat(clustered("-clustered", "-cluster_node_id", "a", "-cluster_peers", "a@h:1").cluster
+                .allowAddRemove()).isFalse();
+        ServerConfig c = clustered("-clustered", "-cluster_node_id", "a", "-cluster_peers", "a@h:1",
+                "-cluster_allow_add_remove_node");
+        assertThat(c.cluster.allowAddRemove()).isTrue();
+        assertThat(c.warnings).isEmpty();
+        assertThat(c.toBuilder().build().cluster.allowAddRemove()).isTrue();
+        assertThat(clustered("-clustered", "-cluster_node_id", "a", "-cluster_peers", "a@h:1",
+                "--cluster_allow_add_remove_node=false").cluster.allowAddRemove()).isFalse();
+        assertThat(Flags.parse("-cluster_allow_add_remove_node").warnings).containsExactly("clustering is off (no "
+                + "-clustered nor cluster { } block): cluster_allow_add_remove_node ignored");
+        assertThat(Flags.USAGE).contains("node.add / .remove");
+    }
+
+    @Test
     void originalRaftTuningFlagsAreAcceptedWithWarnings() {
         ServerConfig c = clustered("-clustered", "-cluster_node_id", "a", "-cluster_peers", "a@h:1",
                 "-cluster_log_cache_size", "512", "--cluster_log_snapshots", "2", "-cluster_trailing_logs", "10240",
-                "-cluster_allow_add_remove_node", "--cluster_proceed_on_restore_failure=false");
+                "--cluster_proceed_on_restore_failure=false");
         assertThat(c.cluster).isNotNull();
-        assertThat(c.warnings).hasSize(5);
+        assertThat(c.warnings).hasSize(4);
         assertThat(c.warnings.get(0)).isEqualTo("flag -cluster_log_cache_size tunes the original's Raft and has no "
                 + "effect on Stanchion; ignored");
         assertThat(c.warnings.get(1)).startsWith("flag -cluster_log_snapshots ");
