@@ -169,6 +169,14 @@ class KubernetesManifestsTest {
                             && s.getSpec().getPorts().stream().anyMatch(p -> p.getPort() == uri.getPort()));
         });
 
+        // Encryption at rest: the key comes from a Secret, optional (without -encrypt it is not used), in the
+        // variable the server reads.
+        assertThat(c.getEnv()).as("encryption key from a Secret").anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo(io.stanchion.store.crypto.EncryptionKey.ENV_VARIABLE);
+            assertThat(e.getValueFrom().getSecretKeyRef()).isNotNull();
+            assertThat(e.getValueFrom().getSecretKeyRef().getOptional()).isTrue();
+        });
+
         // Resources: requests and a memory limit that holds the heap and the process around it.
         var resources = c.getResources();
         assertThat(resources.getRequests()).as("requests").containsKeys("cpu", "memory");
