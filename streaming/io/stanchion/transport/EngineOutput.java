@@ -256,15 +256,28 @@ public final class EngineOutput implements Transport, AutoCloseable {
         }
     }
 
-    /** The output goes back to the direct connection once jnats has written what it holds (else: next tick). */
+    /**
+     * The output goes back to the direct connection once jnats has written what it holds (else: a later tick). A
+     * flush that times out leaves its PING outstanding, and jnats drops its connection at the third outstanding
+     * one — after which a flush returns at once as if done: so after a failed flush the next is tried only
+     * {@value #FLUSH_RETRY_MILLIS} ms later, and a flush across a break of the jnats connection does not count.
+     */
     private void moveOutputBack() {
-        try {
-            jnats.flush(CONNECT_TIMEOUT);
+        long now = System.nanoTime();
+        if (now - nextFlushNanos < 0) {
+            return;
+        }
+        if (jnats.flushedWithoutBreak(CONNECT_TIMEOUT)) {
             outputOnJnats = false;
-        } catch (IOException e) {
-            LOG.debug("output stays on jnats while it writes its backlog: {}", e.getMessage());
+        } else {
+            nextFlushNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FLUSH_RETRY_MILLIS);
+            LOG.debug("output stays on jnats while it writes its backlog");
         }
     }
+
+    private static final long FLUSH_RETRY_MILLIS = 5_000;
+    /** When {@link #moveOutputBack} may flush again (System.nanoTime). Guarded by this. */
+    private long nextFlushNanos = System.nanoTime();
 
     private void giveUp(String why) {
         givenUp = true;
