@@ -47,6 +47,8 @@ public final class EngineOutput implements Transport, AutoCloseable {
 
     private final JnatsTransport jnats;
     private final ServerConfig config;
+    /** Tells when jnats' backlog is written (null without a direct connection). */
+    private final BacklogMarker marker;
     private final ScheduledExecutorService connector;
     private volatile DirectConnection direct;
     /** Connection attempts happen every this many connector ticks (250 ms): doubled after each failure. */
@@ -73,8 +75,10 @@ public final class EngineOutput implements Transport, AutoCloseable {
         this.config = config;
         if (!enabled) {
             this.connector = null;
+            this.marker = null;
             return;
         }
+        this.marker = new BacklogMarker(jnats);
         this.connector = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "stanchion-nats-send-connect");
             t.setDaemon(true);
@@ -257,27 +261,21 @@ public final class EngineOutput implements Transport, AutoCloseable {
     }
 
     /**
-     * The output goes back to the direct connection once jnats has written what it holds (else: a later tick). A
-     * flush that times out leaves its PING outstanding, and jnats drops its connection at the third outstanding
-     * one — after which a flush returns at once as if done: so after a failed flush the next is tried only
-     * {@value #FLUSH_RETRY_MILLIS} ms later, and a flush across a break of the jnats connection does not count.
+     * The output goes back to the direct connection once jnats has written what it holds (else: a later tick). Told
+     * by a {@link BacklogMarker}, not by jnats' flush: each timed-out flush leaves a PING outstanding, jnats drops
+     * its connection at the third, and a flush after that returns at once as if done.
      */
     private void moveOutputBack() {
-        long now = System.nanoTime();
-        if (now - nextFlushNanos < 0) {
-            return;
-        }
-        if (jnats.flushedWithoutBreak(CONNECT_TIMEOUT)) {
-            outputOnJnats = false;
-        } else {
-            nextFlushNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FLUSH_RETRY_MILLIS);
-            LOG.debug("output stays on jnats while it writes its backlog");
+        try {
+            if (marker.passed(CONNECT_TIMEOUT)) {
+                outputOnJnats = false;
+            } else {
+                LOG.debug("output stays on jnats while it writes its backlog");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
-
-    private static final long FLUSH_RETRY_MILLIS = 5_000;
-    /** When {@link #moveOutputBack} may flush again (System.nanoTime). Guarded by this. */
-    private long nextFlushNanos = System.nanoTime();
 
     private void giveUp(String why) {
         givenUp = true;
@@ -348,6 +346,9 @@ public final class EngineOutput implements Transport, AutoCloseable {
         stopReceiving();
         if (connector != null) {
             connector.shutdownNow();
+        }
+        if (marker != null) {
+            marker.close();
         }
         DirectConnection d = direct;
         if (d != null) {

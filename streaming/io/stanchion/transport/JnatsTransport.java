@@ -186,20 +186,14 @@ public final class JnatsTransport implements Transport, AutoCloseable {
         }
     }
 
-    /**
-     * Waits until the broker has processed everything sent before the call, and says whether that is known: false
-     * when the flush failed or timed out, or when the connection broke or reconnected meanwhile (jnats then reports
-     * a later flush as done although what it held may be lost or still queued).
-     */
-    boolean flushedWithoutBreak(Duration timeout) {
-        long reconnects = connection.getStatistics().getReconnects();
-        try {
-            connection.flush(timeout);
-        } catch (Exception e) {
-            return false;
-        }
-        return connection.getStatus() == io.nats.client.Connection.Status.CONNECTED
-                && connection.getStatistics().getReconnects() == reconnects;
+    /** How many times jnats has reconnected so far. */
+    long reconnects() {
+        return connection.getStatistics().getReconnects();
+    }
+
+    /** A new unique inbox subject of this connection. */
+    String newInbox() {
+        return connection.createInbox();
     }
 
     /** A synchronous request for startup checks; returns the reply payload or null on time-out / no responders. */
