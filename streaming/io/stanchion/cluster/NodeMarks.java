@@ -20,7 +20,9 @@ import java.nio.file.StandardOpenOption;
  * <p>Durability: {@code applied} is written to the page cache after the entry's store writes (a process crash
  * keeps the order: at most the last entry is applied again, which the applier tolerates); with {@code sync} it is
  * forced with them. {@code leader-wrote} is always forced before the engine starts. Threading: the owner of the
- * stores (under the state machine's lock).
+ * stores (under the state machine's lock) writes; {@link #applied()} may be read from any thread (Ratis' log
+ * appenders ask for the latest snapshot) and reads the value kept in memory, never the file: an interrupt of a
+ * reading thread would close the file channel, and every later write would fail.
  */
 final class NodeMarks implements AutoCloseable {
     static final String DIRECTORY = "_cluster";
@@ -29,6 +31,8 @@ final class NodeMarks implements AutoCloseable {
     private final FileChannel applied;
     private final ByteBuffer buffer = ByteBuffer.allocate(16);
     private final boolean sync;
+    /** The last applied entry {term, index} as noted, or null. */
+    private volatile long[] current;
 
     NodeMarks(Path storeDir, boolean sync) {
         this.dir = storeDir.resolve(DIRECTORY);
@@ -41,6 +45,7 @@ final class NodeMarks implements AutoCloseable {
         } catch (IOException e) {
             throw new StoreException("cannot open " + dir + ": " + e.getMessage(), e);
         }
+        current = read();
     }
 
     /** Whether the cluster node's directory exists under {@code storeDir} (the store was used clustered). */
@@ -48,8 +53,13 @@ final class NodeMarks implements AutoCloseable {
         return Files.isDirectory(storeDir.resolve(DIRECTORY));
     }
 
-    /** The last applied entry as {term, index}, or {@code null} when none was noted. */
+    /** The last applied entry as {term, index}, or {@code null} when none was noted. Any thread. */
     long[] applied() {
+        long[] c = current;
+        return c == null ? null : c.clone();
+    }
+
+    private long[] read() {
         try {
             ByteBuffer b = ByteBuffer.allocate(16);
             int n = applied.read(b, 0);
@@ -76,6 +86,7 @@ final class NodeMarks implements AutoCloseable {
         } catch (IOException e) {
             throw new StoreException("cannot write " + dir.resolve("applied") + ": " + e.getMessage(), e);
         }
+        current = new long[] {term, index};
     }
 
     /** Forgets the applied entry (the stores were emptied): Ratis replays the whole log. */
@@ -86,6 +97,7 @@ final class NodeMarks implements AutoCloseable {
         } catch (IOException e) {
             throw new StoreException("cannot clear " + dir.resolve("applied") + ": " + e.getMessage(), e);
         }
+        current = null;
     }
 
     boolean leaderWrote() {
