@@ -68,12 +68,8 @@ final class RecordSealer {
             return record;
         }
         int sealedLength = data.valueLength() + OVERHEAD;
-        byte[] out = new byte[record.length - (data.valueEnd - data.tagStart) + 1 + varintSize(sealedLength)
-                + sealedLength];
-        System.arraycopy(record, 0, out, 0, data.tagStart);
-        int p = data.tagStart;
-        out[p++] = SEALED_TAG;
-        p = putVarint(out, p, sealedLength);
+        byte[] out = replaced(record, data, SEALED_TAG, sealedLength);
+        int p = valueStart(data, sealedLength);
         out[p++] = sealWith;
         byte[] nonce = nonce(++seals);
         System.arraycopy(nonce, 0, out, p, NONCE_BYTES);
@@ -81,8 +77,7 @@ final class RecordSealer {
         Cipher cipher = sealCipher(sealWith);
         cipher.init(Cipher.ENCRYPT_MODE, key(sealWith), parameters(sealWith, nonce));
         cipher.updateAAD(associatedData(sequence));
-        p += cipher.doFinal(record, data.valueStart, data.valueLength(), out, p);
-        System.arraycopy(record, data.valueEnd, out, p, record.length - data.valueEnd);
+        cipher.doFinal(record, data.valueStart, data.valueLength(), out, p);
         return out;
     }
 
@@ -107,19 +102,31 @@ final class RecordSealer {
         }
         byte[] nonce = Arrays.copyOfRange(record, sealed.valueStart + 1, sealed.valueStart + 1 + NONCE_BYTES);
         int plainLength = sealed.valueLength() - OVERHEAD;
-        byte[] out = new byte[record.length - (sealed.valueEnd - sealed.tagStart) + 1 + varintSize(plainLength)
-                + plainLength];
-        System.arraycopy(record, 0, out, 0, sealed.tagStart);
-        int p = sealed.tagStart;
-        out[p++] = DATA_TAG;
-        p = putVarint(out, p, plainLength);
+        byte[] out = replaced(record, sealed, DATA_TAG, plainLength);
         Cipher cipher = openCipher(code, nonce);
         cipher.init(Cipher.DECRYPT_MODE, key(code), parameters(code, nonce));
         cipher.updateAAD(associatedData(sequence));
         int cipherStart = sealed.valueStart + 1 + NONCE_BYTES;
-        p += cipher.doFinal(record, cipherStart, sealed.valueEnd - cipherStart, out, p);
-        System.arraycopy(record, sealed.valueEnd, out, p, record.length - sealed.valueEnd);
+        cipher.doFinal(record, cipherStart, sealed.valueEnd - cipherStart, out, valueStart(sealed, plainLength));
         return out;
+    }
+
+    /**
+     * A copy of {@code record} in which the field at {@code span} becomes field {@code tag} with a value of
+     * {@code length} bytes, left for the caller to fill from {@link #valueStart}; the fields around it are copied.
+     */
+    private static byte[] replaced(byte[] record, FieldSpan span, byte tag, int length) {
+        byte[] out = new byte[record.length - (span.valueEnd - span.tagStart) + 1 + varintSize(length) + length];
+        System.arraycopy(record, 0, out, 0, span.tagStart);
+        out[span.tagStart] = tag;
+        int value = putVarint(out, span.tagStart + 1, length);
+        System.arraycopy(record, span.valueEnd, out, value + length, record.length - span.valueEnd);
+        return out;
+    }
+
+    /** Where {@link #replaced} puts the new value. */
+    private static int valueStart(FieldSpan span, int length) {
+        return span.tagStart + 1 + varintSize(length);
     }
 
     /** Whether {@code record} holds a sealed payload. */

@@ -606,19 +606,9 @@ final class ClusterBench {
                 c.kill(killed);
                 long tDead = System.nanoTime();
                 probe.arm(tDead);
-                long tLeader = 0;
-                int newLeader = -1;
-                long deadline = tKill + TimeUnit.SECONDS.toNanos(30);
-                while ((tLeader == 0 || probe.firstAckAfterArm.get() == 0) && System.nanoTime() < deadline) {
-                    if (tLeader == 0) {
-                        int l = c.leader();
-                        if (l >= 0 && l != killed) {
-                            tLeader = System.nanoTime();
-                            newLeader = l;
-                        }
-                    }
-                    Thread.sleep(tLeader == 0 ? 20 : 5);
-                }
+                long[] seen = awaitNewLeader(tKill, killed, c::leader, probe);
+                long tLeader = seen[0];
+                int newLeader = (int) seen[1];
                 long serving = newLeader < 0 ? -1 : c.servingSince(newLeader, wallKill);
                 Failover f = failover(tKill, tLeader, serving < 0 ? Double.NaN : serving - wallKill, probe,
                         StanchionCluster.IDS[killed], newLeader < 0 ? "?" : StanchionCluster.IDS[newLeader]);
@@ -650,6 +640,29 @@ final class ClusterBench {
         }
     }
 
+    /**
+     * Polls {@code leaderNow} (-1: none known) until it names a node other than {@code killed} and {@code probe} has
+     * a PubAck after the kill, 30 s after {@code tKill} at most: {when the new leader was first seen (System.nanoTime,
+     * 0: never), its index (-1: none)}.
+     */
+    private static long[] awaitNewLeader(long tKill, int killed, java.util.function.IntSupplier leaderNow, Probe probe)
+            throws InterruptedException {
+        long tLeader = 0;
+        int newLeader = -1;
+        long deadline = tKill + TimeUnit.SECONDS.toNanos(30);
+        while ((tLeader == 0 || probe.firstAckAfterArm.get() == 0) && System.nanoTime() < deadline) {
+            if (tLeader == 0) {
+                int l = leaderNow.getAsInt();
+                if (l >= 0 && l != killed) {
+                    tLeader = System.nanoTime();
+                    newLeader = l;
+                }
+            }
+            Thread.sleep(tLeader == 0 ? 20 : 5);
+        }
+        return new long[] {tLeader, newLeader};
+    }
+
     private void jetStreamFailovers() throws Exception {
         BenchMatrix.log("== JetStream R3 failover: kill -9 of the stream leader's nats-server, " + m.failovers
                 + " time(s), PubAck wait " + m.failoverAckWaitMillis + " ms");
@@ -672,19 +685,9 @@ final class ClusterBench {
                 nats.kill(leader);
                 long tDead = System.nanoTime();
                 probe.arm(tDead);
-                long tLeader = 0;
-                int newLeader = -1;
-                long deadline = tKill + TimeUnit.SECONDS.toNanos(30);
-                while ((tLeader == 0 || probe.firstAckAfterArm.get() == 0) && System.nanoTime() < deadline) {
-                    if (tLeader == 0) {
-                        int l = streamLeader(jsm, stream);
-                        if (l >= 0 && l != leader) {
-                            tLeader = System.nanoTime();
-                            newLeader = l;
-                        }
-                    }
-                    Thread.sleep(tLeader == 0 ? 20 : 5);
-                }
+                long[] seen = awaitNewLeader(tKill, leader, () -> streamLeader(jsm, stream), probe);
+                long tLeader = seen[0];
+                int newLeader = (int) seen[1];
                 Failover f = failover(tKill, tLeader, Double.NaN, probe, NatsCluster.name(leader),
                         newLeader < 0 ? "?" : NatsCluster.name(newLeader));
                 list.add(f);

@@ -7,13 +7,12 @@ import io.nats.streaming.StreamingConnection;
 import io.nats.streaming.StreamingConnectionFactory;
 import io.stanchion.config.ClusterConfig;
 import io.stanchion.config.ServerConfig;
+import io.stanchion.e2e.StanchionE2E;
 import io.stanchion.e2e.MonitorHttp;
 import io.stanchion.e2e.NatsServerProcess;
 import io.stanchion.store.ChannelLog;
 import io.stanchion.store.chronicle.ChronicleMessageStore;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,27 +33,16 @@ import static org.awaitility.Awaitility.await;
  * the leader adds it on a {@code _STAN.raft.<cid>.node.add} request, then replays the Raft log from its start; a
  * node removed on {@code node.remove} is no longer needed for a majority.
  */
-class ClusterMembershipTest {
+class ClusterMembershipTest extends StanchionE2E {
     static {
         System.setProperty("chronicle.analytics.disable", "true");
     }
 
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static NatsServerProcess nats;
     @TempDir
     Path dir;
     private final Map<String, ClusterNode> nodes = new LinkedHashMap<>();
     private final List<AutoCloseable> clients = new ArrayList<>();
-
-    @BeforeAll
-    static void startNats() throws Exception {
-        nats = NatsServerProcess.start();
-    }
-
-    @AfterAll
-    static void stopNats() {
-        nats.close();
-    }
 
     @AfterEach
     void stop() {
@@ -95,7 +83,7 @@ class ClusterMembershipTest {
         return nodes.entrySet().stream().filter(e -> e.getValue() == n).findFirst().orElseThrow().getKey();
     }
 
-    private StreamingConnection stan(String clusterId) throws Exception {
+    private StreamingConnection client(String clusterId) throws Exception {
         StreamingConnection sc = new StreamingConnectionFactory(new Options.Builder().natsUrl(nats.url())
                 .clusterId(clusterId).clientId("pub").connectWait(Duration.ofSeconds(20))
                 .pubAckWait(Duration.ofSeconds(20)).build()).createConnection();
@@ -152,7 +140,7 @@ class ClusterMembershipTest {
             start("m1", first, id, true);
         }
         leader();
-        StreamingConnection sc = stan("m1");
+        StreamingConnection sc = client("m1");
         publish(sc, 1, 50);
 
         // d knows a group it is not yet in: it waits as a follower, for several election time-outs
@@ -225,7 +213,7 @@ class ClusterMembershipTest {
                 NatsServerProcess.freePort()));
         start("m2", peers, "a", false);
         leader();
-        stan("m2").publish("orders", "x".getBytes(StandardCharsets.UTF_8)); // serving clients
+        client("m2").publish("orders", "x".getBytes(StandardCharsets.UTF_8)); // serving clients
         Connection nc = plainNats();
         assertThat(ask(nc, MembershipChanges.addSubject("m2"), "d@127.0.0.1:1", Duration.ofSeconds(2))).isNull();
         assertThat(ask(nc, MembershipChanges.removeSubject("m2"), "a", Duration.ofSeconds(2))).isNull();

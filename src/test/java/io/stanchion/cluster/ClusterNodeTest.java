@@ -7,13 +7,12 @@ import io.nats.streaming.StreamingConnectionFactory;
 import io.nats.streaming.SubscriptionOptions;
 import io.stanchion.config.ClusterConfig;
 import io.stanchion.config.ServerConfig;
+import io.stanchion.e2e.StanchionE2E;
 import io.stanchion.e2e.MonitorHttp;
 import io.stanchion.e2e.NatsServerProcess;
 import io.stanchion.store.ChannelLog;
 import io.stanchion.store.chronicle.ChronicleMessageStore;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,26 +35,15 @@ import static org.awaitility.Awaitility.await;
  * serves; what it acknowledges is in every node's stores; when the leader stops, another one serves the same
  * clients and the durable subscription resumes where it was.
  */
-class ClusterNodeTest {
+class ClusterNodeTest extends StanchionE2E {
     static {
         System.setProperty("chronicle.analytics.disable", "true");
     }
 
-    private static NatsServerProcess nats;
     @TempDir
     Path dir;
     private final List<ClusterNode> nodes = new ArrayList<>();
     private final List<AutoCloseable> clients = new ArrayList<>();
-
-    @BeforeAll
-    static void startNats() throws Exception {
-        nats = NatsServerProcess.start();
-    }
-
-    @AfterAll
-    static void stopNats() {
-        nats.close();
-    }
 
     @AfterEach
     void stop() throws Exception {

@@ -9,9 +9,7 @@ import io.stanchion.store.ChannelLog;
 import io.stanchion.store.StoredMessage;
 import io.stanchion.store.chronicle.ChronicleMessageStore;
 import io.stanchion.protocol.pb.MsgProto;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,27 +35,15 @@ import static org.awaitility.Awaitility.await;
  * the channel; a killed follower, a node rejoining with an empty disk and the killed leader all catch up; with two
  * nodes down nothing is acknowledged.
  */
-class ClusterFailoverTest {
+class ClusterFailoverTest extends StanchionE2E {
     private static final String CHANNEL = "orders";
     private static final List<String> IDS = List.of("a", "b", "c");
-    private static NatsServerProcess nats;
     @TempDir
     Path dir;
-    private String clusterId;
     private String peers;
     private final Map<String, Integer> monitorPorts = new LinkedHashMap<>();
     private final Map<String, ServerProcess> nodes = new LinkedHashMap<>();
     private final List<AutoCloseable> clients = new ArrayList<>();
-
-    @BeforeAll
-    static void startNats() throws Exception {
-        nats = NatsServerProcess.start();
-    }
-
-    @AfterAll
-    static void stopNats() {
-        nats.close();
-    }
 
     @AfterEach
     void stopAll() {

@@ -1,7 +1,5 @@
 package io.stanchion.e2e;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,20 +15,9 @@ import static org.awaitility.Awaitility.await;
  * The original's logging options: {@code -l} sends the log to a file, SIGUSR1 reopens it (log rotation: the moved
  * file is released and a new one started), SIGHUP changes nothing, {@code -T=false} drops the timestamps.
  */
-class LogFileTest {
-    private static NatsServerProcess nats;
+class LogFileTest extends StanchionE2E {
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startNats() throws Exception {
-        nats = NatsServerProcess.start();
-    }
-
-    @AfterAll
-    static void stopNats() {
-        nats.close();
-    }
 
     private static String read(Path p) {
         try {
